@@ -1,0 +1,204 @@
+/** `ballotguard hunt [PATH...]`: Sigma rules over logs (CONTRACTS.md). */
+import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { Command } from 'commander';
+import type { Alert } from '../events/event.js';
+import { hunt } from '../detect/hunt.js';
+import type { HuntProgress } from '../detect/hunt.js';
+import { UsageError } from '../issues.js';
+import { compileRules } from '../sigma/compile/compile-rules.js';
+import { discoverFiles } from '../sources/walk.js';
+import { stat } from 'node:fs/promises';
+import { EXIT, IssueReporter, openOutput, parseFormat, parseLevel, parsePositiveInt, prepareRules } from './common.js';
+import { createAlertWriter } from './output/alert-writers.js';
+import { LEVEL_COLOURS, ProgressLine, bar, colourEnabled, formatBytes, formatCount, paint } from './output/terminal.js';
+
+interface HuntFlags {
+  rules?: string[];
+  builtin: boolean;
+  placeholders?: string;
+  mapping?: string[];
+  format?: string;
+  output?: string;
+  minLevel?: string;
+  threads?: string;
+  statsJson?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+  inputFormat?: string;
+  maxRecordBytes?: string;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function huntCommand(): Command {
+  return new Command('hunt')
+    .description('Hunt through log files and folders (any supported format, mixed) with Sigma rules')
+    .argument('[paths...]', 'files or folders to hunt (folders are read recursively)')
+    .option('--rules <path>', 'Sigma rule file or folder (repeatable)', collect)
+    .option('--no-builtin', 'do not load the built-in rule pack (rules/)')
+    .option('--placeholders <file>', 'YAML file of values for %placeholders% (expand modifier)')
+    .option('--mapping <file>', 'extra logsource/field mapping pipeline (repeatable)', collect)
+    .option('--format <format>', 'table|json|ndjson|csv (default: table on a TTY, ndjson otherwise)')
+    .option('--output <file>', 'write alerts to FILE instead of stdout')
+    .option('--min-level <level>', 'informational|low|medium|high|critical', 'informational')
+    .option('--threads <n>', 'detection threads (default: all cores)')
+    .option('--stats-json <file>', 'write run statistics as JSON to FILE')
+    .option('--input-format <name>', 'read every file as this format instead of detecting it')
+    .option('--max-record-bytes <n>', 'skip records larger than this many bytes', String(16 * 1024 * 1024))
+    .option('-q, --quiet', 'no progress and no summary on stderr')
+    .option('-v, --verbose', 'print every problem found, not the first few of each kind')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ ballotguard hunt examples/logs
+  $ ballotguard hunt /cases/ec-2021/ --rules sigma/rules/windows --min-level high --format json --output alerts.json
+  $ zcat sysmon.ndjson.gz > /tmp/s.ndjson && ballotguard hunt /tmp/s.ndjson --threads 2 --stats-json stats.json
+
+Exit status: 0 the hunt ran (with or without alerts); 1 nothing could be processed; 2 usage error.`,
+    )
+    .action(async (paths: string[], flags: HuntFlags, command: Command) => {
+      command.setOptionValue('exitCode', await runHunt(paths, flags));
+    });
+}
+
+async function runHunt(paths: string[], flags: HuntFlags): Promise<number> {
+  const started = performance.now();
+  if (paths.length === 0) throw new UsageError('give at least one file or folder to hunt, e.g. `ballotguard hunt ./logs`');
+  const stdoutIsTty = Boolean(process.stdout.isTTY) && flags.output === undefined;
+  const format = parseFormat(flags.format, stdoutIsTty ? 'table' : 'ndjson');
+  const minLevel = parseLevel(flags.minLevel);
+  const threads = parsePositiveInt('--threads', flags.threads, availableParallelism());
+  const maxRecordBytes = parsePositiveInt('--max-record-bytes', flags.maxRecordBytes, 16 * 1024 * 1024);
+  const stderr = (text: string): void => {
+    progress.clear();
+    process.stderr.write(text);
+  };
+  const showProgress = !flags.quiet && Boolean(process.stderr.isTTY);
+  const progress = new ProgressLine(process.stderr, showProgress);
+  const reporter = new IssueReporter(stderr, flags.verbose ? Infinity : 5);
+
+  const prepared = await prepareRules(
+    {
+      ...(flags.rules ? { rules: flags.rules } : {}),
+      builtin: flags.builtin,
+      ...(flags.mapping ? { mapping: flags.mapping } : {}),
+      ...(flags.placeholders !== undefined ? { placeholders: flags.placeholders } : {}),
+    },
+    reporter.report,
+  );
+  for (const issue of prepared.loaded.issues) reporter.report(issue);
+  // Compile once here for the counts and the errors; workers compile their own copies from the AST.
+  const compiled = compileRules(prepared.loaded.sources, { mapping: prepared.mapping, placeholders: prepared.placeholders });
+  for (const issue of compiled.issues) reporter.report(issue);
+  const parseFailures = prepared.loaded.issues.filter((issue) => issue.severity === 'error').length;
+  const rulesLoaded = compiled.rules.length;
+  const rulesFailed = compiled.failed.length + parseFailures;
+  if (rulesLoaded === 0) {
+    stderr('no rule could be loaded: nothing to hunt with (see the errors above, or `ballotguard rules check`)\n');
+    return EXIT.failure;
+  }
+
+  let totalBytes = 0;
+  if (showProgress) {
+    for await (const file of discoverFiles(paths, () => undefined)) {
+      try {
+        totalBytes += (await stat(file)).size;
+      } catch {
+        // Reported when the hunt reaches the file.
+      }
+    }
+  }
+
+  const output = openOutput(flags.output);
+  const colour = format === 'table' && flags.output === undefined && colourEnabled(process.stdout);
+  const writer = createAlertWriter(format, output.write, colour);
+  const perRule = new Map<string, { title: string; level: string; count: number }>();
+  const perLevel = new Map<string, number>();
+  const onAlert = (alert: Alert): void => {
+    writer.write(alert);
+    const entry = perRule.get(alert.rule.id);
+    if (entry) entry.count++;
+    else perRule.set(alert.rule.id, { title: alert.rule.title, level: alert.rule.level, count: 1 });
+    perLevel.set(alert.rule.level, (perLevel.get(alert.rule.level) ?? 0) + 1);
+  };
+  const renderProgress = (state: HuntProgress): string => {
+    const seconds = (performance.now() - started) / 1000;
+    const fraction = totalBytes > 0 ? state.bytes / totalBytes : 0;
+    return `${bar(fraction)} ${Math.round(fraction * 100)}% ${formatBytes(state.bytes)}/${formatBytes(totalBytes)}  ${formatCount(state.events)} events  ${formatCount(state.alerts)} alerts  ${formatCount(Math.round(state.events / Math.max(seconds, 0.001)))}/s`;
+  };
+
+  const counts = await hunt({
+    paths,
+    detector: {
+      sources: prepared.loaded.sources,
+      mapping: prepared.mapping,
+      placeholders: [...prepared.placeholders],
+      minLevel,
+    },
+    threads,
+    ...(flags.inputFormat !== undefined ? { inputFormat: flags.inputFormat } : {}),
+    maxRecordBytes,
+    onAlert,
+    onIssue: reporter.report,
+    onProgress: (state) => progress.update(() => renderProgress(state)),
+    afterBatch: output.drain,
+  });
+  writer.end();
+  await output.close();
+  progress.clear();
+  const seconds = (performance.now() - started) / 1000;
+  const peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
+
+  if (flags.statsJson !== undefined) {
+    const stats = {
+      files: counts.files,
+      events: counts.events,
+      alerts: counts.alerts,
+      rules: { loaded: rulesLoaded, failed: rulesFailed },
+      skipped: counts.skipped,
+      seconds: Number(seconds.toFixed(3)),
+      warnings: counts.warnings,
+      regexSkipped: counts.regexSkipped,
+      failedFiles: counts.failedFiles,
+      bytes: counts.bytes,
+      threads,
+      eventsPerSec: Math.round(counts.events / Math.max(seconds, 0.001)),
+      peakRssMB,
+      alertsByLevel: Object.fromEntries(perLevel),
+    };
+    await writeFile(flags.statsJson, `${JSON.stringify(stats, null, 2)}\n`);
+  }
+
+  if (!flags.quiet) {
+    const colourErr = colourEnabled(process.stderr);
+    const lines: string[] = [];
+    const hidden = reporter.summary();
+    if (hidden) lines.push(hidden);
+    lines.push(
+      `Hunted ${formatCount(counts.files)} file(s), ${formatCount(counts.events)} events (${formatBytes(counts.bytes)}) in ${seconds.toFixed(2)} s ` +
+        `(${formatCount(Math.round(counts.events / Math.max(seconds, 0.001)))} events/s, ${threads} thread${threads === 1 ? '' : 's'}): ` +
+        `${formatCount(counts.alerts)} alert(s) from ${perRule.size} rule(s).`,
+    );
+    lines.push(
+      `Rules: ${formatCount(rulesLoaded)} loaded, ${formatCount(rulesFailed)} failed${rulesFailed > 0 ? ' (details: ballotguard rules check)' : ''}. ` +
+        `Skipped records: ${formatCount(counts.skipped)}. Warnings: ${formatCount(counts.warnings)}.` +
+        (counts.regexSkipped > 0 ? ` Regex evaluations skipped (value too long to evaluate safely): ${formatCount(counts.regexSkipped)}.` : ''),
+    );
+    if (perRule.size > 0) {
+      const top = [...perRule.values()].sort((a, b) => b.count - a.count).slice(0, 10);
+      lines.push('Top rules:');
+      for (const rule of top) {
+        lines.push(`  ${String(rule.count).padStart(8)}  ${paint(colourErr, LEVEL_COLOURS[rule.level] ?? 'grey', rule.level.padEnd(13))} ${rule.title}`);
+      }
+    }
+    process.stderr.write(`${lines.join('\n')}\n`);
+  }
+  const nothingProcessed = counts.events === 0 && (counts.files === 0 || counts.failedFiles === counts.files);
+  if (nothingProcessed) {
+    process.stderr.write(counts.files === 0 ? 'no input files found in the given paths\n' : 'none of the input files could be read\n');
+    return EXIT.failure;
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,103 @@
+/**
+ * The detection stage for one thread: compiled rules + rule index, applied to record batches. Pure with
+ * respect to storage: it returns alerts and counts; the caller decides where they go.
+ */
+import { EventView } from '../events/field-resolver.js';
+import type { Alert, EventOrigin } from '../events/event.js';
+import type { Issue } from '../issues.js';
+import type { MappingPipeline } from '../mapping/mapping.js';
+import type { CompiledRule, CompiledVariant, RuleSource } from '../sigma/compile/compile-rules.js';
+import { compileRules } from '../sigma/compile/compile-rules.js';
+import { RuleIndex } from '../sigma/index/rule-index.js';
+import type { RuleLevel } from '../sigma/parse/ast.js';
+import { RULE_LEVELS } from '../sigma/parse/ast.js';
+import { decodeRecord } from '../sources/decode.js';
+import type { RecordBatch } from '../sources/types.js';
+
+/** Everything a detector needs, as plain data so it can be posted to worker threads. */
+export interface DetectorConfig {
+  readonly sources: readonly RuleSource[];
+  readonly mapping: MappingPipeline;
+  readonly placeholders: readonly (readonly [string, readonly string[]])[];
+  readonly minLevel: RuleLevel;
+}
+
+export interface BatchResult {
+  readonly alerts: Alert[];
+  readonly events: number;
+  /** Records that could not be read (bad JSON, not an object...). */
+  readonly skipped: number;
+  readonly issues: Issue[];
+  /** Regex evaluations skipped because the value was too long to evaluate safely. */
+  readonly regexSkipped: number;
+}
+
+export class Detector {
+  readonly rules: readonly CompiledRule[];
+  readonly index: RuleIndex;
+  private regexSkipped = 0;
+  private readonly matched: CompiledVariant[] = [];
+
+  constructor(config: DetectorConfig) {
+    const minRank = RULE_LEVELS.indexOf(config.minLevel);
+    const compiled = compileRules(config.sources, {
+      mapping: config.mapping,
+      placeholders: new Map(config.placeholders),
+      onRegexSkipped: () => {
+        this.regexSkipped++;
+      },
+    });
+    this.rules = compiled.rules.filter((rule) => RULE_LEVELS.indexOf(rule.level) >= minRank);
+    this.index = new RuleIndex(this.rules);
+  }
+
+  /** Matches one parsed event; returns the matching rules in rule order. */
+  matchEvent(event: Record<string, unknown>): CompiledRule[] {
+    this.matched.length = 0;
+    this.index.match(new EventView(event), this.matched);
+    return this.matched.map((variant) => variant.rule);
+  }
+
+  processBatch(batch: RecordBatch): BatchResult {
+    const alerts: Alert[] = [];
+    const issues: Issue[] = [];
+    let events = 0;
+    let skipped = 0;
+    this.regexSkipped = 0;
+    const count = batch.starts.length;
+    const matched = this.matched;
+    for (let i = 0; i < count; i++) {
+      const decoded = decodeRecord(batch, i);
+      if (!decoded.ok) {
+        skipped++;
+        issues.push(decoded.issue);
+        continue;
+      }
+      if (decoded.warning !== undefined) issues.push(decoded.warning);
+      events++;
+      const event = decoded.value as Record<string, unknown>;
+      const view = new EventView(event);
+      matched.length = 0;
+      this.index.match(view, matched);
+      if (matched.length === 0) continue;
+      const origin: EventOrigin = {
+        path: batch.path,
+        format: batch.format,
+        line: batch.lines[i]!,
+        record: batch.firstRecord + i,
+        offset: batch.offsets[i]!,
+      };
+      const timestamp = view.timestamp() ?? '';
+      for (const variant of matched) {
+        const rule = variant.rule;
+        alerts.push({
+          timestamp,
+          rule: { id: rule.id, title: rule.title, level: rule.level, tags: rule.tags, path: rule.path },
+          source: origin,
+          event,
+        });
+      }
+    }
+    return { alerts, events, skipped, issues, regexSkipped: this.regexSkipped };
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The hunt pipeline: files → framed batches → detection (this thread or a worker pool) → alert sink.
+ * Alerts reach the sink in input order whatever the thread count. Problems with files and records are
+ * reported through `onIssue` and counted; only a broken setup (no rules, workers failing) throws.
+ */
+import type { Alert } from '../events/event.js';
+import type { Issue } from '../issues.js';
+import { discoverFiles } from '../sources/walk.js';
+import { openSource } from '../sources/registry.js';
+import { DEFAULT_SOURCE_OPTIONS } from '../sources/types.js';
+import { SKIPPED_RECORD_CODES } from '../sources/issue-codes.js';
+import type { BatchResult, DetectorConfig } from './detector.js';
+import { Detector } from './detector.js';
+import { WorkerPool } from './pool.js';
+
+export interface HuntOptions {
+  readonly paths: readonly string[];
+  readonly detector: DetectorConfig;
+  readonly threads: number;
+  /** Force a source format by name instead of sniffing (`--input-format`). */
+  readonly inputFormat?: string;
+  readonly maxRecordBytes?: number;
+  readonly onAlert: (alert: Alert) => void;
+  readonly onIssue: (issue: Issue) => void;
+  readonly onProgress?: (progress: HuntProgress) => void;
+  readonly signal?: AbortSignal;
+  /** Awaited after each batch, so a slow alert consumer (a pipe, a disk) pushes back on reading. */
+  readonly afterBatch?: () => Promise<void>;
+}
+
+export interface HuntProgress {
+  readonly file: string;
+  readonly files: number;
+  readonly events: number;
+  readonly alerts: number;
+  readonly bytes: number;
+}
+
+export interface HuntCounts {
+  files: number;
+  events: number;
+  alerts: number;
+  skipped: number;
+  warnings: number;
+  regexSkipped: number;
+  bytes: number;
+  /** Files that could not be read at all. */
+  failedFiles: number;
+}
+
+export async function hunt(options: HuntOptions): Promise<HuntCounts> {
+  const counts: HuntCounts = { files: 0, events: 0, alerts: 0, skipped: 0, warnings: 0, regexSkipped: 0, bytes: 0, failedFiles: 0 };
+  let currentFile = '';
+  let bytesBeforeFile = 0;
+  const deliver = (result: BatchResult): void => {
+    counts.events += result.events;
+    counts.skipped += result.skipped;
+    counts.regexSkipped += result.regexSkipped;
+    for (const issue of result.issues) {
+      if (issue.severity === 'warning') counts.warnings++;
+      options.onIssue(issue);
+    }
+    for (const alert of result.alerts) {
+      counts.alerts++;
+      options.onAlert(alert);
+    }
+  };
+
+  const local = options.threads <= 1 ? new Detector(options.detector) : undefined;
+  const pool = local === undefined ? await WorkerPool.start(options.threads, options.detector, deliver) : undefined;
+  const reportProgress = (): void =>
+    options.onProgress?.({ file: currentFile, files: counts.files, events: counts.events, alerts: counts.alerts, bytes: counts.bytes });
+
+  try {
+    for await (const path of discoverFiles(options.paths, options.onIssue)) {
+      if (options.signal?.aborted) break;
+      counts.files++;
+      currentFile = path;
+      bytesBeforeFile = counts.bytes;
+      let fileFailed = false;
+      const sourceOptions = {
+        maxRecordBytes: options.maxRecordBytes ?? DEFAULT_SOURCE_OPTIONS.maxRecordBytes,
+        batchBytes: DEFAULT_SOURCE_OPTIONS.batchBytes,
+        onIssue: (issue: Issue) => {
+          if (SKIPPED_RECORD_CODES.has(issue.code)) counts.skipped++;
+          else if (issue.code === 'file-vanished' || issue.code === 'unreadable' || issue.code === 'not-found') fileFailed = true;
+          if (issue.severity === 'warning') counts.warnings++;
+          options.onIssue(issue);
+        },
+        onProgress: (bytesRead: number) => {
+          counts.bytes = bytesBeforeFile + bytesRead;
+        },
+        ...(options.signal ? { signal: options.signal } : {}),
+      };
+      for await (const batch of openSource(path, sourceOptions, options.inputFormat)) {
+        if (local !== undefined) deliver(local.processBatch(batch));
+        else await pool!.submit(batch);
+        reportProgress();
+        if (options.afterBatch) await options.afterBatch();
+      }
+      if (fileFailed) counts.failedFiles++;
+    }
+  } finally {
+    if (pool !== undefined) await pool.close();
+  }
+  reportProgress();
+  return counts;
+}
