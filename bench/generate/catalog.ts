@@ -282,6 +282,36 @@ export const web = (c: Ctx): readonly [string, string, number] => {
   const [ip, host] = c.rng.pick(CDN);
   return [ip, host, 443];
 };
+/** Microsoft endpoints inside the ranges SigmaHQ's network rules treat as Microsoft's own. */
+export const MICROSOFT_ENDPOINTS = [
+  ['20.189.173.1', 'settings-win.data.microsoft.com'],
+  ['52.168.117.170', 'v10.events.data.microsoft.com'],
+  ['13.107.4.50', 'ctldl.windowsupdate.com'],
+  ['23.72.100.10', 'download.windowsupdate.com'],
+  ['204.79.197.200', 'www.bing.com'],
+  ['40.79.189.58', 'wdcp.microsoft.com'],
+] as const;
+/** Where Office talks to on the internet (Office 365 service ranges). */
+export const OFFICE_ENDPOINTS = [
+  ['13.107.42.14', 'officeclient.microsoft.com'],
+  ['52.98.151.66', 'outlook.office365.com'],
+  ['20.190.159.2', 'login.microsoftonline.com'],
+  ['52.168.117.170', 'nexusrules.officeapps.live.com'],
+  ['13.107.6.152', 'roaming.officeapps.live.com'],
+] as const;
+export const microsoft = (c: Ctx): readonly [string, string, number] => {
+  const [ip, host] = c.rng.pick(MICROSOFT_ENDPOINTS);
+  return [ip, host, 443];
+};
+export const office = (c: Ctx): readonly [string, string, number] => {
+  const [ip, host] = c.rng.pick(OFFICE_ENDPOINTS);
+  return [ip, host, 443];
+};
+/** A domain controller on one of `ports` (address and name agree). */
+export const domainController = (c: Ctx, ports: readonly number[]): readonly [string, string, number] => {
+  const dc = c.estate.servers[c.rng.int(2)];
+  return [dc?.ip ?? '10.10.1.11', dc?.fqdn ?? `EC-DC01.${DNS_DOMAIN}`, c.rng.pick(ports)];
+};
 export const internal = (host: string, ip: string, port: number) => (): readonly [string, string, number] => [
   ip,
   `${host}.${DNS_DOMAIN}`,

@@ -28,7 +28,7 @@ import { hashString, Prng, WeightedPicker } from './prng.js';
 import { envelope } from './records.js';
 
 /** Bump whenever the output for given options changes, so cached corpora are regenerated. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 export interface CorpusOptions {
   readonly events: number;

@@ -240,7 +240,7 @@ export function buildEstate(rng: Prng, workstationCount = 480): Estate {
     makeHost(
       `ws-${String(i + 1).padStart(4, '0')}`,
       'workstation',
-      `10.20.${1 + (i >> 8)}.${1 + (i & 255)}`,
+      `10.20.${1 + Math.floor(i / 250)}.${1 + (i % 250)}`,
       person,
     ),
   );

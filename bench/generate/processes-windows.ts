@@ -1,7 +1,15 @@
 /** Windows itself and the services every host runs. */
 import type { ProcessProfile } from './catalog.js';
-import { DEFENDER, SVCHOST_GROUPS, WINDOWS_DOMAINS, dlls, n, pe, web } from './catalog.js';
-import { DNS_DOMAIN } from './estate.js';
+import {
+  DEFENDER,
+  SVCHOST_GROUPS,
+  WINDOWS_DOMAINS,
+  dlls,
+  n,
+  pe,
+  domainController,
+  microsoft,
+} from './catalog.js';
 
 export const WINDOWS_PROCESSES: readonly ProcessProfile[] = [
   {
@@ -70,14 +78,8 @@ export const WINDOWS_PROCESSES: readonly ProcessProfile[] = [
       'C:\\Windows\\System32\\dnsrslvr.dll',
       'C:\\Windows\\System32\\wbem\\WMIsvc.dll',
     ]),
-    connects: (c) =>
-      c.rng.chance(0.5)
-        ? [
-            c.estate.servers[c.rng.int(2)]?.ip ?? '10.10.1.11',
-            `EC-DC0${1 + c.rng.int(2)}.${DNS_DOMAIN}`,
-            c.rng.pick([53, 88, 135, 389, 445]),
-          ]
-        : web(c),
+    // Kerberos (88) is lsass's job: SigmaHQ flags any other process talking to it.
+    connects: (c) => (c.rng.chance(0.5) ? domainController(c, [53, 135, 389, 445]) : microsoft(c)),
     resolves: WINDOWS_DOMAINS,
     writes: (c) =>
       c.rng.pick([
@@ -98,11 +100,7 @@ export const WINDOWS_PROCESSES: readonly ProcessProfile[] = [
     integrity: 'System',
     parent: 'wininit',
     cmd: () => 'C:\\Windows\\system32\\lsass.exe',
-    connects: (c) => [
-      c.estate.servers[c.rng.int(2)]?.ip ?? '10.10.1.11',
-      `EC-DC0${1 + c.rng.int(2)}.${DNS_DOMAIN}`,
-      c.rng.pick([88, 389, 636]),
-    ],
+    connects: (c) => domainController(c, [88, 389, 636]),
   },
   {
     key: 'conhost',
@@ -172,7 +170,7 @@ export const WINDOWS_PROCESSES: readonly ProcessProfile[] = [
       `${DEFENDER}\\MpClient.dll`,
       `${DEFENDER}\\MpRtp.dll`,
     ]),
-    connects: web,
+    connects: microsoft,
     resolves: [
       'wdcp.microsoft.com',
       'wdcpalt.microsoft.com',

@@ -20,6 +20,8 @@ import {
   profileDir,
   tempName,
   web,
+  microsoft,
+  office,
 } from './catalog.js';
 import { DNS_DOMAIN } from './estate.js';
 
@@ -102,7 +104,7 @@ export const WORKSTATION_PROCESSES: readonly ProcessProfile[] = [
         ? `"${OFFICE}\\WINWORD.EXE" `
         : `"${OFFICE}\\WINWORD.EXE" /n "${docPath(c, 'docx')}" /o ""`,
     dlls: dlls(OFFICE_DLLS, [`${OFFICE}\\WWLIB.DLL`]),
-    connects: (c) => (c.rng.chance(0.5) ? internal('EC-FS01', '10.10.1.17', 445)() : web(c)),
+    connects: (c) => (c.rng.chance(0.5) ? internal('EC-FS01', '10.10.1.17', 445)() : office(c)),
     resolves: [
       'officeclient.microsoft.com',
       'nexusrules.officeapps.live.com',
@@ -125,7 +127,7 @@ export const WORKSTATION_PROCESSES: readonly ProcessProfile[] = [
     parent: 'explorer',
     cmd: (c) => `"${OFFICE}\\EXCEL.EXE" "${docPath(c, 'xlsx')}"`,
     dlls: dlls(OFFICE_DLLS, [`${OFFICE}\\EXCEL.EXE`]),
-    connects: (c) => (c.rng.chance(0.5) ? internal('EC-FS01', '10.10.1.17', 445)() : web(c)),
+    connects: (c) => (c.rng.chance(0.5) ? internal('EC-FS01', '10.10.1.17', 445)() : office(c)),
     resolves: ['officeclient.microsoft.com', `EC-FS01.${DNS_DOMAIN}`],
     writes: (c) =>
       `C:\\Users\\${profileDir(c)}\\AppData\\Local\\Microsoft\\Windows\\INetCache\\Content.MSO\\${c.rng.hex(8).toUpperCase()}.tmp`,
@@ -248,7 +250,7 @@ export const WORKSTATION_PROCESSES: readonly ProcessProfile[] = [
     parent: 'explorer',
     cmd: (c) =>
       `"C:\\Users\\${profileDir(c)}\\AppData\\Local\\Microsoft\\OneDrive\\OneDrive.exe" ${c.rng.pick(['/background', '/updateInstalled /background', '/silent'])}`,
-    connects: web,
+    connects: microsoft,
     resolves: ['g.live.com', 'oneclient.sfx.ms', 'onedrive.live.com'],
     writes: (c) =>
       `C:\\Users\\${profileDir(c)}\\AppData\\Local\\Microsoft\\OneDrive\\logs\\Business1\\SyncEngine-${c.day}.${n(c, 1000, 2359)}.${n(c, 1000, 9999)}.${n(c, 1, 9)}.aodl`,

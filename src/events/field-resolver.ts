@@ -46,7 +46,9 @@ export class EventView {
   /** Winlogbeat's `winlog` object, for flat events. */
   readonly winlog: JsonObject | undefined;
   readonly evtxShaped: boolean;
-  private lowerCache: Map<string, string> | undefined;
+  /** A few recently folded strings, compared by identity: cheaper than a Map per event. */
+  private readonly lowerKeys: string[] = [];
+  private readonly lowerValues: string[] = [];
   /** Field names with spaces removed → value (`Threat Name` → `ThreatName`); null when there are none. */
   private spaceless: Map<string, unknown> | null | undefined;
 
@@ -156,12 +158,12 @@ export class EventView {
    */
   lower(value: string): string {
     if (value.length < 16) return value.toLowerCase();
-    let cache = this.lowerCache;
-    if (cache === undefined) cache = this.lowerCache = new Map();
-    let lowered = cache.get(value);
-    if (lowered === undefined) {
-      lowered = value.toLowerCase();
-      cache.set(value, lowered);
+    const keys = this.lowerKeys;
+    for (let i = 0; i < keys.length; i++) if (keys[i] === value) return this.lowerValues[i]!;
+    const lowered = value.toLowerCase();
+    if (keys.length < 16) {
+      keys.push(value);
+      this.lowerValues.push(lowered);
     }
     return lowered;
   }

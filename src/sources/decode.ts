@@ -62,10 +62,7 @@ function parseIssue(batch: JsonTextBatch, i: number, text: string, error: unknow
   const line = batch.lines[i]!;
   const offset = batch.offsets[i]!;
   const record = batch.firstRecord + i;
-  let position = -1;
-  const match = /at position (\d+)/.exec(raw);
-  if (match !== null) position = Number(match[1]);
-  else if (raw.startsWith('Unexpected end of JSON input')) position = text.length;
+  const position = errorPosition(raw, text);
   const utf8 =
     !cachedValid && !isUtf8(batch.bytes.subarray(batch.starts[i], batch.ends[i]))
       ? ' (the record also holds invalid UTF-8)'
@@ -88,6 +85,30 @@ function parseIssue(batch: JsonTextBatch, i: number, text: string, error: unknow
     offset: offset + Buffer.byteLength(text.slice(0, position)),
     record,
   });
+}
+
+/** V8 shows this many characters of context on each side of an unexpected token. */
+const V8_CONTEXT = 10;
+
+/**
+ * Where in `text` JSON.parse failed, from V8's message (error path only): "… at position N", or the
+ * context V8 quotes around an unexpected token; -1 when the message does not tell.
+ */
+function errorPosition(message: string, text: string): number {
+  const at = /at position (\d+)/.exec(message);
+  if (at !== null) return Number(at[1]);
+  if (message.startsWith('Unexpected end of JSON input')) return text.length;
+  const token = /^Unexpected token .*?, (\.\.\.)?"([\s\S]*)"(\.\.\.)? is not valid JSON$/.exec(message);
+  if (token === null) return -1;
+  const [, before, context = '', after] = token;
+  if (before !== undefined) {
+    // Context starts V8_CONTEXT characters before the token.
+    const start = text.indexOf(context);
+    return start < 0 ? -1 : start + V8_CONTEXT;
+  }
+  // Context from the start of the text, ending V8_CONTEXT characters after the token.
+  if (after !== undefined) return context.length - V8_CONTEXT;
+  return -1;
 }
 
 function notObjectIssue(batch: JsonTextBatch, i: number, value: unknown): Issue {

@@ -10,7 +10,7 @@ import type { CompileOptions, CompiledPredicate, Needs } from './field-match.js'
 import { compileFieldMatch, score } from './field-match.js';
 
 function needsScore(needs: Needs): number {
-  return needs === null ? -1 : score(needs.map((need) => need.literal));
+  return needs === null ? -1 : score(needs);
 }
 
 function intersect(current: ReadonlySet<number> | null, next: ReadonlySet<number>): Set<number> {

@@ -1,12 +1,7 @@
 /**
- * Sigma regular expressions (the `re` modifier): a parser for the PCRE-style flavour rules use, and a
- * worst-case cost analysis of running the parsed pattern on V8's backtracking engine.
- *
- * The parser turns a pattern into an immutable AST (`RegexNode`); `regex.ts` emits V8 and RE2 sources from
- * it, so both engines see the same meaning whatever their native syntax. Inline flags (`(?i)`, `(?s:…)`,
- * `(?-i)`, `(?x)`) are resolved into per-node state here; PCRE-only syntax (`\Q…\E`, `\A`, `\z`, `\h`,
- * POSIX classes, `(?P<name>…)`, possessive quantifiers, atomic groups) is recognised; what cannot be run
- * (recursion, conditionals, `\G`, verbs) is an `unsupported-regex` error, never a silent non-match.
+ * Worst-case cost of running a Sigma regular expression on V8's backtracking engine. This module is the
+ * entry point for the regex front end: it re-exports the parser (`regex-parse.ts`) and the AST
+ * (`regex-ast.ts`) it analyses.
  *
  * The analysis (`analyzeCost`) bounds the steps a backtracking matcher can take on an input of n UTF-16
  * units, as a function that can be evaluated at any n, plus a symbolic degree:
@@ -18,768 +13,28 @@
  *   the ways grow as W(X)^count — exponential when the count is unbounded or large.
  * - A quantified single-character item followed by something whose first characters it cannot match
  *   (`[^\\]+\\`, `\d+,`) lets at most one of its exits go on, so it does not multiply what follows.
- * - The whole test is `(start positions) · (S(root) + 1)`, with one start position when anchored by `^`.
+ * - The whole test is `(start positions) · (S(root) + 1)`, with one start position when anchored by `^`;
+ *   unanchored, two loop shapes are costed on average over all start positions (`rootShape`).
  * This is a sound over-estimate under the model (each step a constant-time engine action); it is not a
- * measurement. The degree is reported for people; the numeric bound decides which engine runs.
+ * measurement. `regex-safety.test.ts` checks it against a step-counting backtracking matcher on random
+ * patterns. The degree is reported for people; the numeric bound decides which engine runs.
  */
+import type { CharSet, RegexNode } from './regex-ast.js';
+import { ALL, nodeCharSet, normalizeSet, setsIntersect } from './regex-ast.js';
 
-export interface RegexFlags {
-  /** Case-insensitive (`re|i`, or `(?i)` in the pattern). */
-  readonly i?: boolean;
-  /** `^`/`$` match at line starts/ends (`\n` only) as well. */
-  readonly m?: boolean;
-  /** `.` matches `\n` too. */
-  readonly s?: boolean;
-}
-
-export type ClassEscape = 'd' | 'D' | 'w' | 'W' | 's' | 'S' | 'h' | 'H' | 'v' | 'V';
-
-export type ClassItem =
-  | { readonly kind: 'range'; readonly lo: number; readonly hi: number }
-  | { readonly kind: 'escape'; readonly name: ClassEscape }
-  /** A Unicode property, by its V8 name (`L`, `Script=Greek`). */
-  | { readonly kind: 'property'; readonly negated: boolean; readonly name: string };
-
-/** `start`/`end`: of the input; `line-*`: also next to `\n`; `end-before-newline`: PCRE's `\Z`. */
-export type AssertionKind = 'start' | 'end' | 'line-start' | 'line-end' | 'word' | 'not-word' | 'end-before-newline';
-
-export type RegexNode =
-  | { readonly kind: 'empty' }
-  | { readonly kind: 'char'; readonly cp: number; readonly ci: boolean }
-  | { readonly kind: 'class'; readonly items: readonly ClassItem[]; readonly negated: boolean; readonly ci: boolean }
-  | { readonly kind: 'dot'; readonly dotAll: boolean }
-  | { readonly kind: 'assert'; readonly assertion: AssertionKind }
-  | { readonly kind: 'look'; readonly behind: boolean; readonly negated: boolean; readonly body: RegexNode }
-  /** `capture` is the PCRE group number (1-based), absent for non-capturing and atomic groups. */
-  | { readonly kind: 'group'; readonly body: RegexNode; readonly capture?: number; readonly atomic: boolean }
-  | { readonly kind: 'concat'; readonly items: readonly RegexNode[] }
-  | { readonly kind: 'alt'; readonly branches: readonly RegexNode[] }
-  | {
-      readonly kind: 'repeat';
-      readonly body: RegexNode;
-      readonly min: number;
-      /** `Infinity` when unbounded. */
-      readonly max: number;
-      readonly lazy: boolean;
-      readonly possessive: boolean;
-    }
-  | { readonly kind: 'backref'; readonly group: number; readonly ci: boolean };
-
-export interface ParsedRegex {
-  readonly ast: RegexNode;
-  readonly groupCount: number;
-}
-
-export type RegexErrorCode = 'invalid-regex' | 'unsupported-regex' | 'regex-too-complex';
-
-export type ParseResult =
-  | { readonly ok: true; readonly regex: ParsedRegex }
-  | { readonly ok: false; readonly code: RegexErrorCode; readonly message: string; readonly offset: number };
-
-const MAX_PATTERN_LENGTH = 32_768;
-const MAX_NESTING = 200;
-const MAX_REPEAT = 65_535;
-export const MAX_CODE_POINT = 0x10ffff;
-
-// ---------------------------------------------------------------------------------------------------------
-// Character sets as sorted, disjoint, inclusive code point ranges.
-
-export type CharSet = readonly (readonly [number, number])[];
-
-export function normalizeSet(ranges: Iterable<readonly [number, number]>): CharSet {
-  const sorted = [...ranges].filter(([lo, hi]) => lo <= hi).sort((a, b) => a[0] - b[0]);
-  const out: [number, number][] = [];
-  for (const [lo, hi] of sorted) {
-    const last = out[out.length - 1];
-    if (last !== undefined && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
-    else out.push([lo, hi]);
-  }
-  return out;
-}
-
-export function complementSet(set: CharSet): CharSet {
-  const out: [number, number][] = [];
-  let next = 0;
-  for (const [lo, hi] of set) {
-    if (lo > next) out.push([next, lo - 1]);
-    next = hi + 1;
-  }
-  if (next <= MAX_CODE_POINT) out.push([next, MAX_CODE_POINT]);
-  return out;
-}
-
-function setsIntersect(a: CharSet, b: CharSet): boolean {
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const [alo, ahi] = a[i]!;
-    const [blo, bhi] = b[j]!;
-    if (alo <= bhi && blo <= ahi) return true;
-    if (ahi < bhi) i++;
-    else j++;
-  }
-  return false;
-}
-
-export function setSize(set: CharSet): number {
-  return set.reduce((sum, [lo, hi]) => sum + hi - lo + 1, 0);
-}
-
-const ALL: CharSet = [[0, MAX_CODE_POINT]];
-/** JavaScript's `\s` (what V8 runs natively; RE2 gets these ranges spelled out). */
-export const SPACE_SET: CharSet = normalizeSet([
-  [9, 13], [32, 32], [0xa0, 0xa0], [0x1680, 0x1680], [0x2000, 0x200a], [0x2028, 0x2029],
-  [0x202f, 0x202f], [0x205f, 0x205f], [0x3000, 0x3000], [0xfeff, 0xfeff],
-]); // prettier-ignore
-const DIGIT_SET: CharSet = [[48, 57]];
-const WORD_SET: CharSet = normalizeSet([[48, 57], [65, 90], [95, 95], [97, 122]]);
-/** PCRE's `\h` and `\v`. */
-export const HSPACE_SET: CharSet = normalizeSet([
-  [9, 9], [32, 32], [0xa0, 0xa0], [0x1680, 0x1680], [0x180e, 0x180e], [0x2000, 0x200a], [0x202f, 0x202f],
-  [0x205f, 0x205f], [0x3000, 0x3000],
-]); // prettier-ignore
-export const VSPACE_SET: CharSet = normalizeSet([[10, 13], [0x85, 0x85], [0x2028, 0x2029]]);
-
-/** The code points a class escape stands for. */
-export function escapeSet(name: ClassEscape): CharSet {
-  switch (name) {
-    case 'd': return DIGIT_SET;
-    case 'D': return complementSet(DIGIT_SET);
-    case 'w': return WORD_SET;
-    case 'W': return complementSet(WORD_SET);
-    case 's': return SPACE_SET;
-    case 'S': return complementSet(SPACE_SET);
-    case 'h': return HSPACE_SET;
-    case 'H': return complementSet(HSPACE_SET);
-    case 'v': return VSPACE_SET;
-    case 'V': return complementSet(VSPACE_SET);
-  } // prettier-ignore
-}
-
-/**
- * Over-approximates what a case-insensitive engine may match for `set`: ASCII letters get their other
- * case, `s`/`k` get U+017F/U+212A (Unicode simple folding maps those onto ASCII), and any non-ASCII member
- * widens to all of non-ASCII, because folding among non-ASCII letters is not tabulated here.
- */
-function foldOver(set: CharSet): CharSet {
-  const extra: [number, number][] = [];
-  const has = (cp: number): boolean => set.some(([lo, hi]) => lo <= cp && cp <= hi);
-  for (const [lo, hi] of set) {
-    for (const [a, b, delta] of [[65, 90, 32], [97, 122, -32]] as const) {
-      const from = Math.max(lo, a);
-      const to = Math.min(hi, b);
-      if (from <= to) extra.push([from + delta, to + delta]);
-    }
-  }
-  if (set.some(([, hi]) => hi >= 0x80)) extra.push([0x80, MAX_CODE_POINT], [75, 75], [83, 83], [107, 107], [115, 115]);
-  if (has(83) || has(115)) extra.push([0x17f, 0x17f]);
-  if (has(75) || has(107)) extra.push([0x212a, 0x212a]);
-  return normalizeSet([...set, ...extra]);
-}
-
-/**
- * A superset of the code points a single-character node can match (with its case flag). Unicode
- * properties are not tabulated, so a class holding one is taken to match anything.
- */
-export function nodeCharSet(node: RegexNode): CharSet | undefined {
-  switch (node.kind) {
-    case 'char':
-      return node.ci ? foldOver([[node.cp, node.cp]]) : [[node.cp, node.cp]];
-    case 'dot':
-      return node.dotAll ? ALL : complementSet([[10, 10]]);
-    case 'class': {
-      if (node.items.some((item) => item.kind === 'property')) return ALL;
-      const union = normalizeSet(
-        node.items.flatMap((item) =>
-          item.kind === 'range' ? [[item.lo, item.hi] as const] : item.kind === 'escape' ? escapeSet(item.name) : [],
-        ),
-      );
-      // Negated under `i`: a character matches when none of its case variants is listed, so the plain
-      // complement is already a superset.
-      if (node.negated) return complementSet(union);
-      return node.ci ? foldOver(union) : union;
-    }
-    case 'group':
-      return node.atomic ? undefined : nodeCharSet(node.body);
-    default:
-      return undefined;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Parser.
-
-class RegexSyntaxError extends Error {
-  constructor(
-    readonly code: RegexErrorCode,
-    message: string,
-    readonly offset: number,
-  ) {
-    super(message);
-  }
-}
-
-interface ScopeFlags {
-  i: boolean;
-  m: boolean;
-  s: boolean;
-  x: boolean;
-}
-
-type MutableBackref = { kind: 'backref'; group: number; ci: boolean };
-
-const POSIX_CLASSES: Readonly<Record<string, readonly ClassItem[]>> = {
-  alpha: [{ kind: 'range', lo: 65, hi: 90 }, { kind: 'range', lo: 97, hi: 122 }],
-  digit: [{ kind: 'escape', name: 'd' }],
-  alnum: [{ kind: 'range', lo: 48, hi: 57 }, { kind: 'range', lo: 65, hi: 90 }, { kind: 'range', lo: 97, hi: 122 }],
-  word: [{ kind: 'escape', name: 'w' }],
-  upper: [{ kind: 'range', lo: 65, hi: 90 }],
-  lower: [{ kind: 'range', lo: 97, hi: 122 }],
-  space: [{ kind: 'range', lo: 9, hi: 13 }, { kind: 'range', lo: 32, hi: 32 }],
-  blank: [{ kind: 'range', lo: 9, hi: 9 }, { kind: 'range', lo: 32, hi: 32 }],
-  cntrl: [{ kind: 'range', lo: 0, hi: 31 }, { kind: 'range', lo: 127, hi: 127 }],
-  print: [{ kind: 'range', lo: 32, hi: 126 }],
-  graph: [{ kind: 'range', lo: 33, hi: 126 }],
-  punct: [
-    { kind: 'range', lo: 33, hi: 47 }, { kind: 'range', lo: 58, hi: 64 },
-    { kind: 'range', lo: 91, hi: 96 }, { kind: 'range', lo: 123, hi: 126 },
-  ],
-  xdigit: [{ kind: 'range', lo: 48, hi: 57 }, { kind: 'range', lo: 65, hi: 70 }, { kind: 'range', lo: 97, hi: 102 }],
-}; // prettier-ignore
-
-const SIMPLE_ESCAPES: Readonly<Record<string, number>> = { n: 10, r: 13, t: 9, f: 12, e: 0x1b, a: 7 };
-const CLASS_ESCAPES = new Set<string>(['d', 'D', 'w', 'W', 's', 'S', 'h', 'H', 'v', 'V']);
-const isDigit = (ch: string | undefined): boolean => ch !== undefined && ch >= '0' && ch <= '9';
-const isOctal = (ch: string | undefined): boolean => ch !== undefined && ch >= '0' && ch <= '7';
-const isHex = (ch: string | undefined): boolean => ch !== undefined && /^[0-9a-fA-F]$/.test(ch);
-const isAsciiAlnum = (ch: string): boolean => /^[0-9A-Za-z]$/.test(ch);
-
-class Parser {
-  private pos = 0;
-  private depth = 0;
-  private groupCount = 0;
-  private readonly names = new Map<string, number>();
-  private readonly refs: { node: MutableBackref; name?: string; offset: number }[] = [];
-  private flags: ScopeFlags;
-
-  constructor(
-    private readonly src: string,
-    flags: RegexFlags,
-  ) {
-    this.flags = { i: flags.i === true, m: flags.m === true, s: flags.s === true, x: false };
-  }
-
-  parse(): ParsedRegex {
-    if (this.src.length > MAX_PATTERN_LENGTH) {
-      throw new RegexSyntaxError('regex-too-complex', `pattern longer than ${MAX_PATTERN_LENGTH} characters`, 0);
-    }
-    const ast = this.parseAlternation();
-    if (this.pos < this.src.length) this.fail("unmatched ')'");
-    for (const ref of this.refs) {
-      if (ref.name !== undefined) {
-        const group = this.names.get(ref.name);
-        if (group === undefined) this.fail(`reference to a group named '${ref.name}' that does not exist`, ref.offset);
-        ref.node.group = group;
-      } else if (ref.node.group > this.groupCount) {
-        this.fail(`reference to group ${ref.node.group}, but the pattern has ${this.groupCount} group(s)`, ref.offset);
-      }
-    }
-    return { ast, groupCount: this.groupCount };
-  }
-
-  private fail(message: string, offset = this.pos, code: RegexErrorCode = 'invalid-regex'): never {
-    throw new RegexSyntaxError(code, message, offset);
-  }
-
-  private unsupported(what: string, offset = this.pos): never {
-    this.fail(`${what} is not supported`, offset, 'unsupported-regex');
-  }
-
-  private peek(offset = 0): string | undefined {
-    return this.src[this.pos + offset];
-  }
-
-  /** Reads one code point (a surrogate pair counts as one). */
-  private nextCodePoint(): number {
-    const cp = this.src.codePointAt(this.pos)!;
-    this.pos += cp > 0xffff ? 2 : 1;
-    return cp;
-  }
-
-  private skipExtended(): void {
-    if (!this.flags.x) return;
-    for (;;) {
-      const ch = this.peek();
-      if (ch !== undefined && ' \t\n\v\f\r'.includes(ch)) this.pos++;
-      else if (ch === '#') {
-        while (this.pos < this.src.length && this.src[this.pos] !== '\n') this.pos++;
-      } else return;
-    }
-  }
-
-  private parseAlternation(): RegexNode {
-    const branches = [this.parseConcat()];
-    while (this.peek() === '|') {
-      this.pos++;
-      branches.push(this.parseConcat());
-    }
-    return branches.length === 1 ? branches[0]! : { kind: 'alt', branches };
-  }
-
-  private parseConcat(): RegexNode {
-    const items: RegexNode[] = [];
-    for (;;) {
-      this.skipExtended();
-      const ch = this.peek();
-      if (ch === undefined || ch === '|' || ch === ')') break;
-      const atom = this.parseAtom();
-      if (atom === null) continue;
-      if (Array.isArray(atom)) {
-        // `\Q…\E`: a quantifier after it applies to the last quoted character only (PCRE).
-        if (atom.length === 0) continue;
-        items.push(...atom.slice(0, -1));
-        items.push(this.parseQuantifier(atom[atom.length - 1]!));
-      } else items.push(this.parseQuantifier(atom));
-    }
-    return items.length === 0 ? { kind: 'empty' } : items.length === 1 ? items[0]! : { kind: 'concat', items };
-  }
-
-  /** Length of a `{n}`, `{n,}`, `{n,m}` or `{,m}` quantifier at `at`, or 0 when `{` is a literal there. */
-  private braceQuantifierLength(at: number): number {
-    const match = /^\{(?:\d+(?:,\d*)?|,\d+)\}/.exec(this.src.slice(at, at + 24));
-    return match === null ? 0 : match[0].length;
-  }
-
-  private parseQuantifier(atom: RegexNode): RegexNode {
-    this.skipExtended();
-    const at = this.pos;
-    const ch = this.peek();
-    let min: number;
-    let max: number;
-    if (ch === '*') [min, max] = [0, Infinity];
-    else if (ch === '+') [min, max] = [1, Infinity];
-    else if (ch === '?') [min, max] = [0, 1];
-    else if (ch === '{' && this.braceQuantifierLength(at) > 0) {
-      const text = this.src.slice(at + 1, at + this.braceQuantifierLength(at) - 1);
-      const [lo = '', hi] = text.split(',');
-      min = lo === '' ? 0 : Number(lo);
-      max = hi === undefined ? min : hi === '' ? Infinity : Number(hi);
-      if (min > MAX_REPEAT || (max !== Infinity && max > MAX_REPEAT)) this.fail(`repeat count above ${MAX_REPEAT}`, at);
-      if (max < min) this.fail(`repeat range {${text}} is out of order`, at);
-    } else return atom;
-    this.pos = ch === '{' ? at + this.braceQuantifierLength(at) : at + 1;
-    if (atom.kind === 'assert' || atom.kind === 'look') this.fail('a quantifier cannot follow an assertion', at);
-    let lazy = false;
-    let possessive = false;
-    if (this.peek() === '?') [lazy, this.pos] = [true, this.pos + 1];
-    else if (this.peek() === '+') [possessive, this.pos] = [true, this.pos + 1];
-    this.skipExtended();
-    const next = this.peek();
-    if (next === '*' || next === '+' || next === '?' || (next === '{' && this.braceQuantifierLength(this.pos) > 0)) {
-      this.fail('nothing to repeat (a quantifier follows a quantifier)');
-    }
-    return { kind: 'repeat', body: atom, min, max, lazy, possessive };
-  }
-
-  private parseAtom(): RegexNode | RegexNode[] | null {
-    const ch = this.peek()!;
-    switch (ch) {
-      case '(':
-        return this.parseGroup();
-      case '[':
-        return this.parseClass();
-      case '.':
-        this.pos++;
-        return { kind: 'dot', dotAll: this.flags.s };
-      case '^':
-        this.pos++;
-        return { kind: 'assert', assertion: this.flags.m ? 'line-start' : 'start' };
-      case '$':
-        this.pos++;
-        return { kind: 'assert', assertion: this.flags.m ? 'line-end' : 'end' };
-      case '\\':
-        return this.parseEscape();
-      case '*':
-      case '+':
-      case '?':
-        return this.fail(`nothing to repeat before '${ch}'`);
-      case '{':
-        if (this.braceQuantifierLength(this.pos) > 0) this.fail("nothing to repeat before '{'");
-    }
-    return { kind: 'char', cp: this.nextCodePoint(), ci: this.flags.i };
-  }
-
-  private readName(terminator: string): string {
-    const start = this.pos;
-    const end = this.src.indexOf(terminator, start);
-    const name = end < 0 ? '' : this.src.slice(start, end);
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,31}$/.test(name)) this.fail('invalid group name', start);
-    this.pos = end + terminator.length;
-    return name;
-  }
-
-  private parseGroup(): RegexNode | null {
-    const open = this.pos;
-    this.pos++;
-    if (this.peek() === '*') this.unsupported('a backtracking verb like (*SKIP)', open);
-    if (this.peek() !== '?') return this.groupBody(open, { capture: ++this.groupCount, atomic: false });
-    this.pos++;
-    const c = this.peek();
-    const c2 = this.peek(1);
-    if (c === ':') return (this.pos++, this.groupBody(open, { atomic: false }));
-    if (c === '>') return (this.pos++, this.groupBody(open, { atomic: true }));
-    if (c === '=' || c === '!') return (this.pos++, this.lookBody(open, false, c === '!'));
-    if (c === '<' && (c2 === '=' || c2 === '!')) return ((this.pos += 2), this.lookBody(open, true, c2 === '!'));
-    if (c === '#') {
-      const end = this.src.indexOf(')', this.pos);
-      if (end < 0) this.fail('unterminated (?# comment', open);
-      this.pos = end + 1;
-      return null;
-    }
-    if (c === '<' || c === "'" || (c === 'P' && c2 === '<')) {
-      this.pos += c === 'P' ? 2 : 1;
-      const name = this.readName(c === "'" ? "'" : '>');
-      if (this.names.has(name)) this.fail(`two groups are named '${name}'`, open);
-      const capture = ++this.groupCount;
-      this.names.set(name, capture);
-      return this.groupBody(open, { capture, atomic: false });
-    }
-    if (c === 'P' && c2 === '=') {
-      this.pos += 2;
-      return this.backref(undefined, this.readName(')'), open);
-    }
-    if (c === 'P' && c2 === '>') this.unsupported('a subroutine call (?P>name)', open);
-    if (c === '|') this.unsupported('a branch-reset group (?|…)', open);
-    if (c === '(') this.unsupported('a conditional group (?(…)…)', open);
-    if (c === 'R' || c === '&' || isDigit(c) || ((c === '+' || c === '-') && isDigit(c2))) {
-      this.unsupported('recursion or a subroutine call', open);
-    }
-    if (c === 'C') this.unsupported('a callout (?C…)', open);
-    return this.parseFlagGroup(open);
-  }
-
-  private parseFlagGroup(open: number): RegexNode | null {
-    const on: Partial<ScopeFlags> = {};
-    let value = true;
-    for (;;) {
-      const c = this.peek();
-      if (c === undefined) this.fail("missing ')'", open);
-      this.pos++;
-      if (c === 'i' || c === 'm' || c === 's' || c === 'x') on[c] = value;
-      else if (c === '-' && value) value = false;
-      else if (c === ')') {
-        Object.assign(this.flags, on);
-        return null;
-      } else if (c === ':') {
-        return this.groupBody(open, { atomic: false }, on);
-      } else if (/[A-Za-z^]/.test(c)) this.unsupported(`the inline flag '${c}'`, this.pos - 1);
-      else this.fail(`unknown group syntax '(?${this.src.slice(open + 2, this.pos)}'`, open);
-    }
-  }
-
-  private enter(open: number): ScopeFlags {
-    if (++this.depth > MAX_NESTING) this.fail(`groups nested more than ${MAX_NESTING} deep`, open, 'regex-too-complex');
-    return { ...this.flags };
-  }
-
-  private leave(open: number, saved: ScopeFlags): void {
-    if (this.peek() !== ')') this.fail("missing ')'", open);
-    this.pos++;
-    this.depth--;
-    this.flags = saved;
-  }
-
-  private groupBody(
-    open: number,
-    shape: { capture?: number; atomic: boolean },
-    scoped: Partial<ScopeFlags> = {},
-  ): RegexNode {
-    const saved = this.enter(open);
-    Object.assign(this.flags, scoped);
-    const body = this.parseAlternation();
-    this.leave(open, saved);
-    return shape.capture === undefined
-      ? { kind: 'group', body, atomic: shape.atomic }
-      : { kind: 'group', body, capture: shape.capture, atomic: false };
-  }
-
-  private lookBody(open: number, behind: boolean, negated: boolean): RegexNode {
-    const saved = this.enter(open);
-    const body = this.parseAlternation();
-    this.leave(open, saved);
-    return { kind: 'look', behind, negated, body };
-  }
-
-  private backref(group: number | undefined, name: string | undefined, offset: number): RegexNode {
-    const node: MutableBackref = { kind: 'backref', group: group ?? 0, ci: this.flags.i };
-    this.refs.push(name === undefined ? { node, offset } : { node, name, offset });
-    return node;
-  }
-
-  /** Reads `{hex}` or up to `count` hex digits after `\x`/`\u`. */
-  private hexValue(count: number, exact: boolean, start: number): number {
-    let digits = '';
-    if (this.peek() === '{') {
-      const end = this.src.indexOf('}', this.pos);
-      digits = end < 0 ? '' : this.src.slice(this.pos + 1, end);
-      if (!/^[0-9a-fA-F]{1,6}$/.test(digits)) this.fail('invalid \\x{…} or \\u{…} escape', start);
-      this.pos = end + 1;
-    } else {
-      while (digits.length < count && isHex(this.peek())) digits += this.src[this.pos++];
-      if (digits.length === 0 || (exact && digits.length !== count)) this.fail('invalid hexadecimal escape', start);
-    }
-    const value = parseInt(digits, 16);
-    if (value > MAX_CODE_POINT) this.fail('code point above U+10FFFF', start);
-    return value;
-  }
-
-  /**
-   * Escapes that mean one character, wherever they appear. Returns undefined when the escape is not a
-   * character escape (the caller handles classes, assertions and references).
-   */
-  private charEscape(c: string, start: number): number | undefined {
-    const simple = SIMPLE_ESCAPES[c];
-    if (simple !== undefined) return (this.pos++, simple);
-    if (c === 'x') return (this.pos++, this.hexValue(2, false, start));
-    if (c === 'u') {
-      this.pos++;
-      const unit = this.hexValue(4, true, start);
-      // `\uD83D\uDE00` spells one astral character, as in JavaScript.
-      const low = /^\\u(d[c-f][0-9a-f]{2})/i.exec(this.src.slice(this.pos, this.pos + 6));
-      if (unit >= 0xd800 && unit <= 0xdbff && low !== null) {
-        this.pos += 6;
-        return 0x10000 + ((unit - 0xd800) << 10) + (parseInt(low[1]!, 16) - 0xdc00);
-      }
-      return unit;
-    }
-    if (c === 'o') {
-      const match = /^o\{([0-7]{1,7})\}/.exec(this.src.slice(this.pos, this.pos + 10));
-      if (match === null) this.fail('invalid \\o{…} escape', start);
-      this.pos += match[0].length;
-      const value = parseInt(match[1]!, 8);
-      if (value > MAX_CODE_POINT) this.fail('code point above U+10FFFF', start);
-      return value;
-    }
-    if (c === 'c') {
-      const letter = this.peek(1);
-      if (letter === undefined || !/[\x20-\x7e]/.test(letter)) this.fail('\\c must be followed by a printable ASCII character', start);
-      this.pos += 2;
-      return letter.toUpperCase().charCodeAt(0) ^ 0x40;
-    }
-    if (c === '0') {
-      let digits = '';
-      this.pos++;
-      while (digits.length < 2 && isOctal(this.peek())) digits += this.src[this.pos++];
-      return digits === '' ? 0 : parseInt(digits, 8);
-    }
-    return undefined;
-  }
-
-  private property(c: string, start: number): ClassItem {
-    this.pos++;
-    let name: string;
-    if (this.peek() === '{') {
-      const end = this.src.indexOf('}', this.pos);
-      if (end < 0) this.fail(`unterminated \\${c}{…}`, start);
-      name = this.src.slice(this.pos + 1, end);
-      this.pos = end + 1;
-    } else {
-      const letter = this.peek();
-      if (letter === undefined || !/[A-Za-z]/.test(letter)) this.fail(`\\${c} needs a property name`, start);
-      name = letter;
-      this.pos++;
-    }
-    let negated = c === 'P';
-    if (name.startsWith('^')) [negated, name] = [!negated, name.slice(1)];
-    for (const candidate of [name, `Script=${name}`]) {
-      try {
-        new RegExp(`\\p{${candidate}}`, 'u');
-        return { kind: 'property', negated, name: candidate };
-      } catch {
-        // Not a name V8 knows in this form; try the next one.
-      }
-    }
-    return this.unsupported(`the Unicode property '${name}'`, start);
-  }
-
-  private parseEscape(): RegexNode | RegexNode[] | null {
-    const start = this.pos;
-    this.pos++;
-    const c = this.peek();
-    if (c === undefined) this.fail('the pattern ends with a lone backslash', start);
-    if (CLASS_ESCAPES.has(c)) {
-      this.pos++;
-      return { kind: 'class', items: [{ kind: 'escape', name: c as ClassEscape }], negated: false, ci: this.flags.i };
-    }
-    const assertion = ({ b: 'word', B: 'not-word', A: 'start', z: 'end', Z: 'end-before-newline' } as const)[
-      c as 'b' | 'B' | 'A' | 'z' | 'Z'
-    ];
-    if (assertion !== undefined) return (this.pos++, { kind: 'assert', assertion });
-    switch (c) {
-      case 'N':
-        this.pos++;
-        return { kind: 'dot', dotAll: false };
-      case 'p':
-      case 'P':
-        return { kind: 'class', items: [this.property(c, start)], negated: false, ci: this.flags.i };
-      case 'Q': {
-        this.pos++;
-        const end = this.src.indexOf('\\E', this.pos);
-        const text = this.src.slice(this.pos, end < 0 ? undefined : end);
-        this.pos = end < 0 ? this.src.length : end + 2;
-        return [...text].map((ch) => ({ kind: 'char', cp: ch.codePointAt(0)!, ci: this.flags.i }));
-      }
-      case 'E':
-        this.pos++;
-        return null;
-      case 'K':
-        // Only moves the reported match start; a yes/no test is unaffected.
-        this.pos++;
-        return null;
-      case 'k': {
-        const open = this.peek(1);
-        const close = open === '<' ? '>' : open === "'" ? "'" : open === '{' ? '}' : undefined;
-        if (close === undefined) this.fail('\\k must be followed by <name>', start);
-        this.pos += 2;
-        return this.backref(undefined, this.readName(close), start);
-      }
-      case 'g': {
-        const match = /^g(?:\{(-?\d+|[A-Za-z_]\w*)\}|(-?\d+))/.exec(this.src.slice(this.pos, this.pos + 40));
-        if (match === null) {
-          if (this.peek(1) === '<' || this.peek(1) === "'") this.unsupported('a subroutine call \\g<…>', start);
-          this.fail('invalid \\g reference', start);
-        }
-        this.pos += match[0].length;
-        const ref = match[1] ?? match[2]!;
-        if (!/^-?\d+$/.test(ref)) return this.backref(undefined, ref, start);
-        const number = Number(ref);
-        const group = number < 0 ? this.groupCount + 1 + number : number;
-        if (group < 1) this.fail('invalid relative group reference', start);
-        return this.backref(group, undefined, start);
-      }
-      case 'G':
-        return this.unsupported('\\G', start);
-      case 'R':
-      case 'X':
-      case 'C':
-        return this.unsupported(`\\${c}`, start);
-    }
-    if (c >= '1' && c <= '9') {
-      const digits = /^\d+/.exec(this.src.slice(this.pos))![0];
-      const value = Number(digits);
-      // PCRE: \1–\9, anything starting with 8 or 9, and numbers of groups already opened are references;
-      // other multi-digit escapes are octal.
-      if (value < 10 || c === '8' || c === '9' || value <= this.groupCount) {
-        this.pos += digits.length;
-        return this.backref(value, undefined, start);
-      }
-      const octal = /^[0-7]{1,3}/.exec(digits)![0];
-      this.pos += octal.length;
-      return { kind: 'char', cp: parseInt(octal, 8), ci: this.flags.i };
-    }
-    const cp = this.charEscape(c, start);
-    if (cp !== undefined) return { kind: 'char', cp, ci: this.flags.i };
-    if (isAsciiAlnum(c)) this.fail(`unknown escape '\\${c}'`, start);
-    return { kind: 'char', cp: this.nextCodePoint(), ci: this.flags.i };
-  }
-
-  /** One member of a class: a code point, or an item that cannot be a range end. */
-  private classAtom(): number | ClassItem | ClassItem[] {
-    const start = this.pos;
-    if (this.peek() !== '\\') return this.nextCodePoint();
-    this.pos++;
-    const c = this.peek();
-    if (c === undefined) this.fail("missing ']'", start);
-    if (CLASS_ESCAPES.has(c)) return (this.pos++, { kind: 'escape', name: c as ClassEscape });
-    if (c === 'p' || c === 'P') return this.property(c, start);
-    if (c === 'b') return (this.pos++, 8);
-    if (c === 'Q') {
-      this.pos++;
-      const end = this.src.indexOf('\\E', this.pos);
-      const text = this.src.slice(this.pos, end < 0 ? undefined : end);
-      this.pos = end < 0 ? this.src.length : end + 2;
-      return [...text].map((ch) => ({ kind: 'range', lo: ch.codePointAt(0)!, hi: ch.codePointAt(0)! }));
-    }
-    if (c === 'E') return (this.pos++, []);
-    if (c >= '1' && c <= '9') {
-      // PCRE reads digits in a class as octal; \8 and \9 are errors.
-      const octal = /^[0-7]{1,3}/.exec(this.src.slice(this.pos));
-      if (octal === null) this.fail(`invalid escape '\\${c}' in a character class`, start);
-      this.pos += octal[0].length;
-      return parseInt(octal[0], 8);
-    }
-    const cp = this.charEscape(c, start);
-    if (cp !== undefined) return cp;
-    if (isAsciiAlnum(c)) this.fail(`escape '\\${c}' is not allowed in a character class`, start);
-    return this.nextCodePoint();
-  }
-
-  private parseClass(): RegexNode {
-    const open = this.pos;
-    this.pos++;
-    let negated = false;
-    if (this.peek() === '^') [negated, this.pos] = [true, this.pos + 1];
-    const items: ClassItem[] = [];
-    let first = true;
-    for (;;) {
-      const ch = this.peek();
-      if (ch === undefined) this.fail("missing ']'", open);
-      if (ch === ']' && !first) break;
-      first = false;
-      const posix = /^\[:(\^?)([a-z]+):\]/.exec(this.src.slice(this.pos, this.pos + 12));
-      if (posix !== null) {
-        const members = POSIX_CLASSES[posix[2]!];
-        if (members === undefined) this.fail(`unknown POSIX class [:${posix[2]}:]`);
-        this.pos += posix[0].length;
-        if (posix[1] === '^') {
-          const set = normalizeSet(members.flatMap((m) => (m.kind === 'range' ? [[m.lo, m.hi] as const] : m.kind === 'escape' ? escapeSet(m.name) : [])));
-          items.push(...complementSet(set).map(([lo, hi]): ClassItem => ({ kind: 'range', lo, hi })));
-        } else items.push(...members);
-        continue;
-      }
-      const atom = this.classAtom();
-      if (typeof atom !== 'number') {
-        items.push(...(Array.isArray(atom) ? atom : [atom]));
-        continue;
-      }
-      if (this.peek() === '-' && this.peek(1) !== ']' && this.peek(1) !== undefined) {
-        const dash = this.pos;
-        this.pos++;
-        const end = this.classAtom();
-        if (typeof end === 'number') {
-          if (end < atom) this.fail('character class range out of order', dash);
-          items.push({ kind: 'range', lo: atom, hi: end });
-        } else {
-          // `[a-\d]`: PCRE and JavaScript both read the dash literally here.
-          items.push({ kind: 'range', lo: atom, hi: atom }, { kind: 'range', lo: 45, hi: 45 });
-          items.push(...(Array.isArray(end) ? end : [end]));
-        }
-        continue;
-      }
-      items.push({ kind: 'range', lo: atom, hi: atom });
-    }
-    this.pos++;
-    return { kind: 'class', items, negated, ci: this.flags.i };
-  }
-}
-
-/**
- * Parses a Sigma (PCRE-flavoured) regular expression. Never throws: syntax problems come back with a code,
- * a message and the offset in the pattern.
- */
-export function parseSigmaRegex(pattern: string, flags: RegexFlags = {}): ParseResult {
-  try {
-    return { ok: true, regex: new Parser(pattern, flags).parse() };
-  } catch (error) {
-    if (error instanceof RegexSyntaxError) {
-      return { ok: false, code: error.code, message: `${error.message} at offset ${error.offset}`, offset: error.offset };
-    }
-    throw error;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Worst-case cost on a backtracking engine.
+export type {
+  AssertionKind,
+  CharSet,
+  ClassEscape,
+  ClassItem,
+  ParsedRegex,
+  ParseResult,
+  RegexErrorCode,
+  RegexFlags,
+  RegexNode,
+} from './regex-ast.js';
+export { complementSet, escapeSet, MAX_CODE_POINT, nodeCharSet, normalizeSet, setSize } from './regex-ast.js';
+export { parseSigmaRegex } from './regex-parse.js';
 
 export type Complexity = 'linear' | 'polynomial' | 'exponential';
 
@@ -818,13 +73,19 @@ interface Shape {
   readonly single: CharSet | undefined;
   /** Steps the node takes before failing when the next character is not in `first`; undefined if unknown. */
   readonly head: ((n: number) => number) | undefined;
-  /** For a (non-possessive) quantifier over a single character: that character's set. */
-  readonly loopSingle: CharSet | undefined;
+  /** For a (non-possessive) quantifier over a single character: the shape of that character. */
+  readonly loopBody: Shape | undefined;
 }
 
 const EMPTY_SET: CharSet = [];
 const ONE: Cost = { w: 1, s: 1 };
 const BIG_N = 2 ** 30;
+const MAX_DISJOINT_CHECK = 64;
+
+/** a·b where a zero count of ways wins over an infinite cost. */
+function times(a: number, b: number): number {
+  return a === 0 || b === 0 ? 0 : a * b;
+}
 
 /** Σ_{r=a}^{b} w^r, saturating to Infinity. */
 function geometric(w: number, a: number, b: number): number {
@@ -843,7 +104,7 @@ function atomShape(single: CharSet | undefined): Shape {
     first: single ?? EMPTY_SET,
     single,
     head: single === undefined ? undefined : () => 1,
-    loopSingle: undefined,
+    loopBody: undefined,
   };
 }
 
@@ -860,49 +121,53 @@ function concatShape(shapes: readonly Shape[]): Shape {
   }
   const stop = shapes.map(
     (shape, i) =>
-      shape.loopSingle !== undefined && !suffixNullable[i + 1]! && !setsIntersect(shape.loopSingle, suffixFirst[i + 1]!),
+      shape.loopBody?.single !== undefined &&
+      !suffixNullable[i + 1]! &&
+      !setsIntersect(shape.loopBody.single, suffixFirst[i + 1]!),
   );
-  const costFrom = (start: number, n: number): Cost => {
-    let mult = 1;
-    let s = 1;
-    for (let i = start; i < count && mult > 0; i++) {
-      const cost = shapes[i]!.cost(n);
-      s += mult * cost.s;
-      if (stop[i]) s += mult * cost.w * headOf(i + 1, n);
-      else mult *= cost.w;
-    }
-    return { w: mult, s };
+  // Whether the item after i fails within a known cost when its first character does not match.
+  const hasHead = (i: number): boolean => {
+    const next = shapes[i + 1];
+    return next !== undefined && !next.nullable && next.head !== undefined;
   };
-  const headOf = (start: number, n: number): number => {
-    const next = shapes[start]!;
-    return !next.nullable && next.head !== undefined ? next.head(n) : costFrom(start, n).s;
+  const headAfter = (i: number, n: number, rest: number): number =>
+    hasHead(i) ? shapes[i + 1]!.head!(n) : rest;
+  // Both passes run backward so each suffix is costed once: linear in the number of items.
+  const cost = (n: number): Cost => {
+    let w = 1;
+    let s = 0;
+    for (let i = count - 1; i >= 0; i--) {
+      const item = shapes[i]!.cost(n);
+      if (stop[i]) s = item.s + times(item.w, headAfter(i, n, s + 1)) + s;
+      else [s, w] = [item.s + times(item.w, s), times(item.w, w)];
+    }
+    return { w, s: s + 1 };
   };
   let wSum = 0;
-  let sMax = 0;
-  for (let i = 0; i < count; i++) {
+  // An empty suffix costs nothing, so the last item's ways multiply nothing: start below any degree.
+  let sMax = -Infinity;
+  for (let i = count - 1; i >= 0; i--) {
     const g = shapes[i]!.growth;
-    sMax = Math.max(sMax, wSum + g.s);
-    if (stop[i]) {
-      const next = shapes[i + 1]!;
-      const headGrowth = !next.nullable && next.head !== undefined ? 0 : concatShape(shapes.slice(i + 1)).growth.s;
-      sMax = Math.max(sMax, wSum + g.w + headGrowth);
-    } else wSum += g.w;
+    if (stop[i]) sMax = Math.max(g.s, g.w + (hasHead(i) ? 0 : sMax), sMax);
+    else [sMax, wSum] = [Math.max(g.s, sMax === -Infinity ? -Infinity : g.w + sMax), g.w + wSum];
   }
   const lead = shapes[0];
   return {
-    cost: (n) => costFrom(0, n),
-    growth: { w: wSum, s: sMax },
+    cost,
+    growth: { w: wSum, s: Math.max(sMax, 0) },
     nullable: suffixNullable[0]!,
     first: suffixFirst[0]!,
     single: count === 1 ? lead!.single : undefined,
     head: lead !== undefined && !lead.nullable && lead.head !== undefined ? lead.head : undefined,
-    loopSingle: count === 1 ? lead!.loopSingle : undefined,
+    loopBody: count === 1 ? lead!.loopBody : undefined,
   };
 }
 
 function altShape(shapes: readonly Shape[]): Shape {
   const nullable = shapes.some((shape) => shape.nullable);
-  let overlapping = nullable;
+  // Beyond a few dozen branches the pairwise check is not worth its quadratic cost; overlapping is the
+  // safe assumption.
+  let overlapping = nullable || shapes.length > MAX_DISJOINT_CHECK;
   for (let i = 0; i < shapes.length && !overlapping; i++) {
     for (let j = i + 1; j < shapes.length && !overlapping; j++) {
       overlapping = setsIntersect(shapes[i]!.first, shapes[j]!.first);
@@ -928,8 +193,11 @@ function altShape(shapes: readonly Shape[]): Shape {
     nullable,
     first: normalizeSet(shapes.flatMap((shape) => shape.first)),
     single: singles.every((set) => set !== undefined) ? normalizeSet(singles.flat()) : undefined,
-    head: nullable || heads.some((head) => head === undefined) ? undefined : (n) => heads.reduce((sum, head) => sum + head!(n), 1),
-    loopSingle: undefined,
+    head:
+      nullable || heads.some((head) => head === undefined)
+        ? undefined
+        : (n) => heads.reduce((sum, head) => sum + head!(n), 1),
+    loopBody: undefined,
   };
 }
 
@@ -951,7 +219,7 @@ function repeatShape(node: Extract<RegexNode, { kind: 'repeat' }>, body: Shape):
     const deterministic = !body.nullable && body.cost(BIG_N).w <= 1;
     growth = deterministic ? { w: 1 + g.w, s: 1 + g.s } : { w: Infinity, s: Infinity };
   } else {
-    growth = max === 0 ? { w: 0, s: 0 } : { w: max * g.w, s: (max - 1) * g.w + g.s };
+    growth = { w: times(max, g.w), s: times(max - 1, g.w) + g.s };
   }
   if (possessive) growth = { w: 0, s: Math.max(growth.s, 1) };
   return {
@@ -961,7 +229,19 @@ function repeatShape(node: Extract<RegexNode, { kind: 'repeat' }>, body: Shape):
     first: body.first,
     single: undefined,
     head: min >= 1 && body.head !== undefined ? (n) => body.head!(n) + 1 : undefined,
-    loopSingle: possessive ? undefined : body.single,
+    loopBody: possessive || body.single === undefined ? undefined : body,
+  };
+}
+
+function groupShape(body: Shape): Shape {
+  const head = body.head;
+  return {
+    ...body,
+    cost: (n) => {
+      const cost = body.cost(n);
+      return { w: cost.w, s: cost.s + 1 };
+    },
+    head: head === undefined ? undefined : (n) => head(n) + 1,
   };
 }
 
@@ -976,10 +256,19 @@ function shapeOf(node: RegexNode): Shape {
       return atomShape(nodeCharSet(node));
     case 'backref':
       // Compares up to n characters; the group may have captured anything.
-      return { ...atomShape(undefined), cost: (n) => ({ w: 1, s: n + 1 }), growth: { w: 0, s: 1 }, first: ALL };
+      return {
+        ...atomShape(undefined),
+        cost: (n) => ({ w: 1, s: n + 1 }),
+        growth: { w: 0, s: 1 },
+        first: ALL,
+      };
     case 'look': {
       const body = shapeOf(node.body);
-      return { ...atomShape(undefined), cost: (n) => ({ w: 1, s: 1 + body.cost(n).s }), growth: { w: 0, s: body.growth.s } };
+      return {
+        ...atomShape(undefined),
+        cost: (n) => ({ w: 1, s: 1 + body.cost(n).s }),
+        growth: { w: 0, s: body.growth.s },
+      };
     }
     case 'group': {
       const body = shapeOf(node.body);
@@ -990,10 +279,10 @@ function shapeOf(node: RegexNode): Shape {
           cost: (n) => ({ w: Math.min(1, body.cost(n).w), s: body.cost(n).s + n + 2 }),
           growth: { w: 0, s: Math.max(body.growth.s, 1) },
           single: undefined,
-          loopSingle: undefined,
+          loopBody: undefined,
         };
       }
-      return { ...body, cost: (n) => { const c = body.cost(n); return { w: c.w, s: c.s + 1 }; }, head: body.head === undefined ? undefined : (n) => body.head!(n) + 1 }; // prettier-ignore
+      return groupShape(body);
     }
     case 'concat':
       return concatShape(node.items.map(shapeOf));
@@ -1019,10 +308,63 @@ function anchoredAtStart(node: RegexNode): boolean {
   }
 }
 
+/**
+ * The pattern as a whole (unanchored), with two refinements that only hold at the top, where every start
+ * position is tried and the first success ends the test. Both replace a per-start cost by its average over all starts,
+ * which is sound because the total is linear in it.
+ * - A loop over a single character class C right after a prefix of single, one-way characters whose last
+ *   one is not in C can only begin at the first character of a run of C, so its scans from all start
+ *   positions are disjoint: at most 2(n+1) iterations and exits in all, not (n+1)·n.
+ * - A single-character loop that ends the pattern runs to its end once, on success; on failure it stops
+ *   after at most `min + 1` characters.
+ */
+function rootShape(node: RegexNode): Shape {
+  if (node.kind === 'alt') return altShape(node.branches.map(rootShape));
+  if (node.kind === 'group' && !node.atomic) return groupShape(rootShape(node.body));
+  if (node.kind !== 'concat') return shapeOf(node);
+  const shapes = node.items.map(shapeOf);
+  let prefix = 0;
+  while (prefix < shapes.length && shapes[prefix]!.single !== undefined && shapes[prefix]!.cost(BIG_N).w <= 1)
+    prefix++;
+  const loop = shapes[prefix];
+  const before = shapes[prefix - 1];
+  if (
+    loop?.loopBody !== undefined &&
+    before !== undefined &&
+    !setsIntersect(before.single!, loop.loopBody.single!)
+  ) {
+    const body = loop.loopBody;
+    shapes[prefix] = {
+      ...loop,
+      cost: (n) => {
+        const full = loop.cost(n);
+        return { w: Math.min(full.w, 2), s: Math.min(full.s, 1 + 2 * (body.cost(n).s + 1)) };
+      },
+      growth: { w: 0, s: body.growth.s },
+    };
+  }
+  const lastIndex = shapes.length - 1;
+  const last = node.items[lastIndex];
+  const trailing = shapes[lastIndex];
+  if (last?.kind === 'repeat' && trailing?.loopBody !== undefined && lastIndex !== prefix) {
+    const body = trailing.loopBody;
+    shapes[lastIndex] = {
+      ...trailing,
+      cost: (n) => {
+        const full = trailing.cost(n);
+        return { w: full.w, s: Math.min(full.s, (last.min + 2) * (body.cost(n).s + 1) + 1) };
+      },
+      growth: { w: trailing.growth.w, s: body.growth.s },
+    };
+  }
+  return concatShape(shapes);
+}
+
 /** Bounds the work of V8's backtracking `test()` for a parsed pattern (see the file comment). */
 export function analyzeCost(ast: RegexNode): RegexCost {
-  const shape = shapeOf(ast);
   const anchored = anchoredAtStart(ast);
+  // The root refinements average over all start positions; an anchored pattern has only one.
+  const shape = anchored ? shapeOf(ast) : rootShape(ast);
   const degree = (anchored ? 0 : 1) + shape.growth.s;
   return {
     complexity: degree === Infinity ? 'exponential' : degree <= 1 ? 'linear' : 'polynomial',

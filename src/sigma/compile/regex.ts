@@ -2,7 +2,7 @@
  * Compiles a Sigma `re` value into a matcher that cannot hang the engine.
  *
  * The pattern is parsed once (`regex-safety.ts`) and emitted twice from the same AST: for V8 (fast,
- * backtracking) and for RE2 (linear time, 4–6× slower here). The cost analysis gives the longest input
+ * backtracking) and for RE2 (linear time, several times slower per test through the binding). The cost analysis gives the longest input
  * for which V8's worst case stays within a step budget; `test()` uses V8 up to that length and RE2 beyond.
  * Patterns with exponential worst cases always run on RE2. Patterns RE2 cannot run (lookaround,
  * backreferences, atomic groups, possessive quantifiers, `\Z`) run on V8 within the budget and answer
@@ -19,7 +19,7 @@
  */
 import RE2 from 're2';
 
-import type { CharSet, ClassItem, Complexity, RegexFlags, RegexNode } from './regex-safety.js';
+import type { AssertionKind, CharSet, ClassItem, Complexity, RegexFlags, RegexNode } from './regex-safety.js';
 import {
   analyzeCost,
   escapeSet,
@@ -61,7 +61,10 @@ export interface RegexMatcher {
 }
 
 export interface RegexCompileOptions {
-  /** Worst-case V8 steps allowed for one test (default 1e7, a few tens of milliseconds at most). */
+  /**
+   * Worst-case V8 steps (in the model of `regex-safety.ts`) allowed for one test; default 1e7. The model
+   * over-estimates: adversarial inputs at the resulting lengths took at most about 2 ms on V8.
+   */
   readonly stepBudget?: number;
 }
 
@@ -74,8 +77,8 @@ export const DEFAULT_STEP_BUDGET = 1e7;
 const LINEAR_STEPS_PER_CHAR = 64;
 /** RE2 rejects repeat counts above this. */
 const RE2_MAX_REPEAT = 1000;
-/** Code point ranges wider than this are not expanded into case variants (mixed-case patterns only). */
-const MAX_FOLD_RANGE = 4096;
+/** Code points walked for case variants, per pattern (mixed-case patterns only). */
+const MAX_FOLD_WALK = 16_384;
 
 class NotEmittable extends Error {}
 
@@ -91,6 +94,9 @@ interface EmitContext {
   /** V8 group numbers: user groups that backreferences need, and the groups atomic emulation adds. */
   readonly groupNumbers: ReadonlyMap<RegexNode, number>;
   readonly userGroups: ReadonlyMap<number, number>;
+  /** Hand-folded class items, shared by both emissions, and what is left of the folding budget. */
+  readonly folds: Map<RegexNode, readonly ClassItem[]>;
+  readonly foldBudget: { left: number };
 }
 
 const hex = (cp: number): string => cp.toString(16);
@@ -107,7 +113,9 @@ function emitChar(cp: number, target: Target, inClass: boolean): string {
 }
 
 function emitRange(lo: number, hi: number, target: Target): string {
-  return lo === hi ? emitChar(lo, target, true) : `${emitChar(lo, target, true)}-${emitChar(hi, target, true)}`;
+  return lo === hi
+    ? emitChar(lo, target, true)
+    : `${emitChar(lo, target, true)}-${emitChar(hi, target, true)}`;
 }
 
 function emitSet(set: CharSet, target: Target): string {
@@ -125,16 +133,23 @@ function caseVariants(cp: number): number[] {
   return out;
 }
 
-function foldRanges(ranges: readonly (readonly [number, number])[]): CharSet {
+/**
+ * Adds case variants to a class's ranges. Walking code points is budgeted per pattern (`budget.left`);
+ * past it only the ASCII letters' other case is added, which is what matters in practice.
+ */
+function foldRanges(ranges: readonly (readonly [number, number])[], budget: { left: number }): CharSet {
   const extra: [number, number][] = [];
   for (const [lo, hi] of ranges) {
-    if (hi - lo < MAX_FOLD_RANGE) {
+    if (hi - lo + 1 <= budget.left) {
+      budget.left -= hi - lo + 1;
       for (let cp = lo; cp <= hi; cp++) for (const v of caseVariants(cp)) extra.push([v, v]);
-    } else {
-      // Too wide to walk: add the ASCII letters' other case, which is what matters in practice.
-      for (const [a, b, delta] of [[65, 90, 32], [97, 122, -32]] as const) {
-        if (Math.max(lo, a) <= Math.min(hi, b)) extra.push([Math.max(lo, a) + delta, Math.min(hi, b) + delta]);
-      }
+      continue;
+    }
+    for (const [a, b, delta] of [
+      [65, 90, 32],
+      [97, 122, -32],
+    ] as const) {
+      if (Math.max(lo, a) <= Math.min(hi, b)) extra.push([Math.max(lo, a) + delta, Math.min(hi, b) + delta]);
     }
   }
   return normalizeSet([...ranges, ...extra]);
@@ -151,9 +166,18 @@ function emitClassItem(item: ClassItem, target: Target): string {
 function emitClass(node: Extract<RegexNode, { kind: 'class' }>, ctx: EmitContext): string {
   let items = node.items;
   if (ctx.manualFold && node.ci) {
-    const ranges = items.flatMap((item) => (item.kind === 'range' ? [[item.lo, item.hi] as const] : []));
-    const others = items.filter((item) => item.kind !== 'range');
-    items = [...foldRanges(ranges).map(([lo, hi]): ClassItem => ({ kind: 'range', lo, hi })), ...others];
+    // Folded once and shared, so both engines get the same set whatever the budget left.
+    let folded = ctx.folds.get(node);
+    if (folded === undefined) {
+      const ranges = items.flatMap((item) => (item.kind === 'range' ? [[item.lo, item.hi] as const] : []));
+      const others = items.filter((item) => item.kind !== 'range');
+      folded = [
+        ...foldRanges(ranges, ctx.foldBudget).map(([lo, hi]): ClassItem => ({ kind: 'range', lo, hi })),
+        ...others,
+      ];
+      ctx.folds.set(node, folded);
+    }
+    items = folded;
   }
   if (items.length === 0) {
     if (ctx.target === 'v8') return node.negated ? '[^]' : '[]';
@@ -165,6 +189,28 @@ function emitClass(node: Extract<RegexNode, { kind: 'class' }>, ctx: EmitContext
     if (text.startsWith('\\') && !text.slice(2).includes('\\')) return text;
   }
   return `[${node.negated ? '^' : ''}${items.map((item) => emitClassItem(item, ctx.target)).join('')}]`;
+}
+
+function emitAssertion(assertion: AssertionKind, target: Target): string {
+  switch (assertion) {
+    case 'start':
+      return '^';
+    case 'end':
+      return '$';
+    case 'line-start':
+      return target === 'v8' ? '(?<![^\\n])' : '(?m:^)';
+    case 'line-end':
+      return target === 'v8' ? '(?![^\\n])' : '(?m:$)';
+    case 'word':
+      return '\\b';
+    case 'not-word':
+      // RE2 works on UTF-8 bytes and finds \B between the bytes of one multi-byte character.
+      if (target === 're2') throw new NotEmittable('\\B (it would match inside multi-byte characters)');
+      return '\\B';
+    case 'end-before-newline':
+      if (target === 're2') throw new NotEmittable('\\Z (end before a final newline)');
+      return '(?=\\n?$)';
+  }
 }
 
 function emit(node: RegexNode, ctx: EmitContext): string {
@@ -185,25 +231,7 @@ function emit(node: RegexNode, ctx: EmitContext): string {
     case 'class':
       return emitClass(node, ctx);
     case 'assert':
-      switch (node.assertion) {
-        case 'start':
-          return '^';
-        case 'end':
-          return '$';
-        case 'line-start':
-          return target === 'v8' ? '(?<![^\\n])' : '(?m:^)';
-        case 'line-end':
-          return target === 'v8' ? '(?![^\\n])' : '(?m:$)';
-        case 'word':
-          return '\\b';
-        case 'not-word':
-          // RE2 works on UTF-8 bytes and finds \B between the bytes of one multi-byte character.
-          if (target === 're2') throw new NotEmittable('\\B (it would match inside multi-byte characters)');
-          return '\\B';
-        case 'end-before-newline':
-          if (target === 're2') throw new NotEmittable('\\Z (end before a final newline)');
-          return '(?=\\n?$)';
-      }
+      return emitAssertion(node.assertion, target);
     case 'look':
       if (target === 're2') throw new NotEmittable(node.behind ? 'lookbehind' : 'lookahead');
       return `(?${node.behind ? '<' : ''}${node.negated ? '!' : '='}${emit(node.body, ctx)})`;
@@ -218,26 +246,35 @@ function emit(node: RegexNode, ctx: EmitContext): string {
     case 'alt':
       return node.branches.map((branch) => emit(branch, ctx)).join('|');
     case 'repeat': {
-      if (target === 're2' && (node.min > RE2_MAX_REPEAT || (node.max !== Infinity && node.max > RE2_MAX_REPEAT))) {
+      if (
+        target === 're2' &&
+        (node.min > RE2_MAX_REPEAT || (node.max !== Infinity && node.max > RE2_MAX_REPEAT))
+      ) {
         throw new NotEmittable(`a repeat count above ${RE2_MAX_REPEAT}`);
       }
       const body = emit(node.body, ctx);
       const { min, max } = node;
+      // prettier-ignore
       const quantifier =
         min === 0 && max === Infinity ? '*'
         : min === 1 && max === Infinity ? '+'
         : min === 0 && max === 1 ? '?'
         : max === Infinity ? `{${min},}`
         : min === max ? `{${min}}`
-        : `{${min},${max}}`; // prettier-ignore
+        : `{${min},${max}}`;
       // Groups, characters, classes and backreferences are emitted as single atoms already.
-      const atomic = node.body.kind !== 'concat' && node.body.kind !== 'alt' && node.body.kind !== 'repeat' && node.body.kind !== 'empty';
+      const atomic =
+        node.body.kind !== 'concat' &&
+        node.body.kind !== 'alt' &&
+        node.body.kind !== 'repeat' &&
+        node.body.kind !== 'empty';
       const text = `${atomic ? body : `(?:${body})`}${quantifier}${node.lazy ? '?' : ''}`;
       return node.possessive ? atomicGroup(text, node, ctx) : text;
     }
     case 'backref': {
       if (target === 're2') throw new NotEmittable('a backreference');
-      if (ctx.manualFold && node.ci) throw new NotEmittable('a case-insensitive backreference in a mixed-case pattern');
+      if (ctx.manualFold && node.ci)
+        throw new NotEmittable('a case-insensitive backreference in a mixed-case pattern');
       return `(?:\\${ctx.userGroups.get(node.group)!})`;
     }
   }
@@ -251,7 +288,10 @@ function atomicGroup(body: string, node: RegexNode, ctx: EmitContext): string {
 }
 
 /** Numbers V8 capture groups in emission (pre-)order: referenced user groups, then atomic emulations. */
-function numberGroups(ast: RegexNode): { groupNumbers: Map<RegexNode, number>; userGroups: Map<number, number> } {
+function numberGroups(ast: RegexNode): {
+  groupNumbers: Map<RegexNode, number>;
+  userGroups: Map<number, number>;
+} {
   const referenced = new Set<number>();
   const collect = (node: RegexNode): void => {
     if (node.kind === 'backref') referenced.add(node.group);
@@ -262,8 +302,10 @@ function numberGroups(ast: RegexNode): { groupNumbers: Map<RegexNode, number>; u
   const userGroups = new Map<number, number>();
   let next = 0;
   const walk = (node: RegexNode): void => {
-    if (node.kind === 'group' && node.capture !== undefined && referenced.has(node.capture)) userGroups.set(node.capture, ++next);
-    if ((node.kind === 'group' && node.atomic) || (node.kind === 'repeat' && node.possessive)) groupNumbers.set(node, ++next);
+    if (node.kind === 'group' && node.capture !== undefined && referenced.has(node.capture))
+      userGroups.set(node.capture, ++next);
+    if ((node.kind === 'group' && node.atomic) || (node.kind === 'repeat' && node.possessive))
+      groupNumbers.set(node, ++next);
     for (const child of childrenOf(node)) walk(child);
   };
   walk(ast);
@@ -304,6 +346,7 @@ function caseMode(ast: RegexNode): 'none' | 'all' | 'mixed' {
 // Required literals, for the prefilter.
 
 const LITERAL_SET_LIMIT = 32;
+const MAX_LITERAL_LENGTH = 64;
 
 interface Lit {
   /** Every string the node can match (lowercased), when few. */
@@ -326,10 +369,17 @@ function literalChar(cp: number, ci: boolean): string | undefined {
   return String.fromCharCode(cp).toLowerCase();
 }
 
+/** Joins every string of `a` with every string of `b`; undefined when there would be too many or too long. */
 function cross(a: ReadonlySet<string>, b: ReadonlySet<string>): Set<string> | undefined {
   if (a.size * b.size > LITERAL_SET_LIMIT) return undefined;
   const out = new Set<string>();
-  for (const x of a) for (const y of b) out.add(x + y);
+  for (const x of a) {
+    for (const y of b) {
+      // Longer literals filter no better, and growing them character by character would be quadratic.
+      if (x.length + y.length > MAX_LITERAL_LENGTH) return undefined;
+      out.add(x + y);
+    }
+  }
   return out;
 }
 
@@ -352,7 +402,8 @@ function literalScore(set: ReadonlySet<string>): number {
 function best(candidates: readonly (ReadonlySet<string> | undefined)[]): ReadonlySet<string> | undefined {
   let chosen: ReadonlySet<string> | undefined;
   for (const candidate of candidates.map(usable)) {
-    if (candidate !== undefined && (chosen === undefined || literalScore(candidate) > literalScore(chosen))) chosen = candidate;
+    if (candidate !== undefined && (chosen === undefined || literalScore(candidate) > literalScore(chosen)))
+      chosen = candidate;
   }
   return chosen;
 }
@@ -368,7 +419,9 @@ function withRequired(lit: Lit): Lit {
 
 function classLit(node: Extract<RegexNode, { kind: 'class' }>): Lit {
   if (node.negated || node.items.some((item) => item.kind !== 'range')) return UNKNOWN;
-  const set = normalizeSet(node.items.flatMap((item) => (item.kind === 'range' ? [[item.lo, item.hi] as const] : [])));
+  const set = normalizeSet(
+    node.items.flatMap((item) => (item.kind === 'range' ? [[item.lo, item.hi] as const] : [])),
+  );
   if (setSize(set) > 8) return UNKNOWN;
   const out = new Set<string>();
   for (const [lo, hi] of set) {
@@ -402,12 +455,13 @@ function concatLit(items: readonly Lit[]): Lit {
   let suffix: ReadonlySet<string> = new Set(['']);
   for (let i = items.length - 1; i >= 0; i--) {
     const item = items[i]!;
-    const joinedTail: ReadonlySet<string> | undefined = item.exact === undefined ? undefined : cross(item.exact, suffix);
+    const joinedTail: ReadonlySet<string> | undefined =
+      item.exact === undefined ? undefined : cross(item.exact, suffix);
     if (joinedTail !== undefined) {
       suffix = joinedTail;
       continue;
     }
-    suffix = item.suffix === undefined ? suffix : cross(item.suffix, suffix) ?? suffix;
+    suffix = item.suffix === undefined ? suffix : (cross(item.suffix, suffix) ?? suffix);
     break;
   }
   const lit: Lit = {
@@ -447,7 +501,9 @@ function literalsOf(node: RegexNode): Lit {
         ...optional('suffix', union(branches.map((b) => b.suffix ?? b.exact))),
       };
       const required = union(branches.map(requiredOf));
-      return required === undefined ? withRequired(lit) : { ...lit, required: best([required, requiredOf(lit)])! };
+      return required === undefined
+        ? withRequired(lit)
+        : { ...lit, required: best([required, requiredOf(lit)])! };
     }
     case 'repeat': {
       const body = literalsOf(node.body);
@@ -473,7 +529,10 @@ function literalsOf(node: RegexNode): Lit {
   }
 }
 
-function optional<K extends string>(key: K, value: ReadonlySet<string> | undefined): { [P in K]?: ReadonlySet<string> } {
+function optional<K extends string>(
+  key: K,
+  value: ReadonlySet<string> | undefined,
+): { [P in K]?: ReadonlySet<string> } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: ReadonlySet<string> };
 }
 
@@ -501,20 +560,34 @@ function message(error: unknown): string {
  * const result = compileSigmaRegex('(?i)\\\\temp\\\\[a-z]{8}\\.exe$', {});
  * if (result.ok) result.matcher.test('C:\\Temp\\abcdefgh.EXE'); // true
  */
-export function compileSigmaRegex(pattern: string, flags: RegexFlags, options: RegexCompileOptions = {}): RegexCompileResult {
+export function compileSigmaRegex(
+  pattern: string,
+  flags: RegexFlags,
+  options: RegexCompileOptions = {},
+): RegexCompileResult {
   const parsed = parseSigmaRegex(pattern, flags);
   const shown = pattern.length > 120 ? `${pattern.slice(0, 117)}…` : pattern;
-  if (!parsed.ok) return { ok: false, code: parsed.code, message: `regular expression /${shown}/: ${parsed.message}` };
+  if (!parsed.ok)
+    return { ok: false, code: parsed.code, message: `regular expression /${shown}/: ${parsed.message}` };
   const { ast } = parsed.regex;
   const mode = caseMode(ast);
   const groups = numberGroups(ast);
-  const context = { manualFold: mode === 'mixed', ...groups };
+  const context = {
+    manualFold: mode === 'mixed',
+    ...groups,
+    folds: new Map(),
+    foldBudget: { left: MAX_FOLD_WALK },
+  };
 
   let v8Source: string;
   try {
     v8Source = emit(ast, { ...context, target: 'v8' });
   } catch (error) {
-    return { ok: false, code: 'unsupported-regex', message: `regular expression /${shown}/: ${message(error)} is not supported` };
+    return {
+      ok: false,
+      code: 'unsupported-regex',
+      message: `regular expression /${shown}/: ${message(error)} is not supported`,
+    };
   }
   const v8Flags = mode === 'all' ? 'iu' : 'u';
   let v8: RegExp;

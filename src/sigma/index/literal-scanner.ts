@@ -26,7 +26,11 @@ export class LiteralScanner {
   private readonly entryKey: Float64Array;
   private readonly shift: number;
 
-  constructor(literals: readonly string[]) {
+  /** Hits are reported as `idOffset + index in literals`, so several structures can share one id space. */
+  constructor(
+    literals: readonly string[],
+    private readonly idOffset = 0,
+  ) {
     this.literals = literals;
     const short: number[] = [];
     const long: number[] = [];
@@ -69,13 +73,60 @@ export class LiteralScanner {
     });
   }
 
-  /** Calls `onHit(literalId)` for each literal found in `text` (possibly more than once per literal). */
+  /**
+   * Calls `onHit(literalId)` for each literal found in `text`, ignoring ASCII case (literals are lowercase),
+   * possibly more than once per literal. Text with non-ASCII characters is also scanned in its
+   * `toLowerCase()` form, so folding outside ASCII (e.g. the Kelvin sign to `k`) never hides a literal.
+   */
   scan(text: string, onHit: (literalId: number) => void): void {
+    if (this.scanFolded(text, onHit)) this.scanLowered(text.toLowerCase(), onHit);
+  }
+
+  /** ASCII-folding scan; returns true when the text holds non-ASCII characters. */
+  private scanFolded(text: string, onHit: (literalId: number) => void): boolean {
+    const n = text.length;
+    let nonAscii = false;
     const shortIds = this.shortIds;
-    for (let i = 0; i < shortIds.length; i++) {
-      const id = shortIds[i]!;
-      if (text.includes(this.literals[id]!)) onHit(id);
+    if (shortIds.length > 0) {
+      let lowered: string | undefined;
+      for (let i = 0; i < shortIds.length; i++) {
+        const id = shortIds[i]!;
+        lowered ??= text.toLowerCase();
+        if (lowered.includes(this.literals[id]!)) onHit(this.idOffset + id);
+      }
     }
+    if (n < 3 || this.entryLiteral.length === 0) {
+      for (let i = 0; i < n; i++) if (text.charCodeAt(i) >= 128) return shortIds.length === 0;
+      return false;
+    }
+    const heads = this.heads;
+    const shift = this.shift;
+    let c0 = fold(text.charCodeAt(0));
+    let c1 = fold(text.charCodeAt(1));
+    if (c0 >= 128 || c1 >= 128) nonAscii = true;
+    for (let i = 2; i < n; i++) {
+      const c2 = fold(text.charCodeAt(i));
+      if (c2 >= 128) nonAscii = true;
+      let entry = heads[trigramHash(c0, c1, c2) >>> shift]!;
+      if (entry >= 0) {
+        const key = c0 * 4294967296 + c1 * 65536 + c2;
+        do {
+          if (this.entryKey[entry] === key) {
+            const start = i - 2 - this.entryOffset[entry]!;
+            const id = this.entryLiteral[entry]!;
+            if (start >= 0 && matchesFolded(text, start, this.literals[id]!)) onHit(this.idOffset + id);
+          }
+          entry = this.next[entry]!;
+        } while (entry >= 0);
+      }
+      c0 = c1;
+      c1 = c2;
+    }
+    return nonAscii;
+  }
+
+  /** Scan of already-lowercased text, for the non-ASCII case (long literals only: short ones are done). */
+  private scanLowered(text: string, onHit: (literalId: number) => void): void {
     const n = text.length;
     if (n < 3 || this.entryLiteral.length === 0) return;
     const heads = this.heads;
@@ -91,7 +142,7 @@ export class LiteralScanner {
           if (this.entryKey[entry] === key) {
             const start = i - 2 - this.entryOffset[entry]!;
             const id = this.entryLiteral[entry]!;
-            if (start >= 0 && text.startsWith(this.literals[id]!, start)) onHit(id);
+            if (start >= 0 && text.startsWith(this.literals[id]!, start)) onHit(this.idOffset + id);
           }
           entry = this.next[entry]!;
         } while (entry >= 0);
@@ -100,4 +151,14 @@ export class LiteralScanner {
       c1 = c2;
     }
   }
+}
+
+function fold(code: number): number {
+  return code >= 65 && code <= 90 ? code | 32 : code;
+}
+
+function matchesFolded(text: string, start: number, literal: string): boolean {
+  if (start + literal.length > text.length) return false;
+  for (let i = 0; i < literal.length; i++) if (fold(text.charCodeAt(start + i)) !== literal.charCodeAt(i)) return false;
+  return true;
 }

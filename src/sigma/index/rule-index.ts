@@ -9,13 +9,52 @@
  */
 import type { EventView } from '../../events/field-resolver.js';
 import type { CompiledRule, CompiledVariant } from '../compile/compile-rules.js';
+import type { NeedKind } from '../compile/field-match.js';
+import { AnchoredTrie } from './anchored-trie.js';
 import { LiteralScanner } from './literal-scanner.js';
 
+/** Everything the prefilter checks in one field: literals by kind, each id mapping to the variants needing it. */
 interface FieldScan {
-  readonly field: string;
-  readonly scanner: LiteralScanner;
-  /** For each literal id: the local variant indices that need it. */
+  /** Event field to check; null scans every value of the event (keyword searches). */
+  readonly field: string | null;
+  /** `contains` literals, found by scanning the value; undefined when the field has none. */
+  readonly scanner: LiteralScanner | undefined;
+  /** `startswith` and `equals` literals, by a forward trie walk. */
+  readonly forward: AnchoredTrie | undefined;
+  /** `endswith` literals, by a backward trie walk. */
+  readonly backward: AnchoredTrie | undefined;
+  /** For each literal id (shared by the three structures): the local variant indices that need it. */
   readonly targets: readonly Int32Array[];
+}
+
+function buildFieldScan(field: string | null, literals: Map<string, number[]>): FieldScan {
+  const contains: string[] = [];
+  const containsTargets: number[][] = [];
+  const forward = new AnchoredTrie(false);
+  const backward = new AnchoredTrie(true);
+  const anchoredTargets: number[][] = [];
+  for (const [key, locals] of literals) {
+    const separator = key.indexOf(':');
+    const kind = key.slice(0, separator) as NeedKind;
+    const literal = key.slice(separator + 1);
+    if (kind === 'contains' || field === null) {
+      contains.push(literal);
+      containsTargets.push(locals);
+      continue;
+    }
+    const id = anchoredTargets.length;
+    anchoredTargets.push(locals);
+    if (kind === 'endswith') backward.add(literal, id, 'prefix');
+    else forward.add(literal, id, kind === 'equals' ? 'equals' : 'prefix');
+  }
+  // One id space per field: anchored literals first, then the scanner's.
+  return {
+    field,
+    scanner: contains.length > 0 ? new LiteralScanner(contains, anchoredTargets.length) : undefined,
+    forward: forward.isEmpty ? undefined : forward,
+    backward: backward.isEmpty ? undefined : backward,
+    targets: [...anchoredTargets, ...containsTargets].map((list) => Int32Array.from(list)),
+  };
 }
 
 class Bucket {
@@ -43,7 +82,7 @@ class Bucket {
   constructor(variants: readonly CompiledVariant[]) {
     this.variants = [...variants].sort((a, b) => a.rule.index - b.rule.index);
     const always: number[] = [];
-    const byField = new Map<string, Map<string, number[]>>();
+    const byField = new Map<string | null, Map<string, number[]>>();
     this.variants.forEach((variant, local) => {
       if (variant.needs === null) {
         always.push(local);
@@ -52,19 +91,22 @@ class Bucket {
       for (const need of variant.needs) {
         let literals = byField.get(need.field);
         if (literals === undefined) byField.set(need.field, (literals = new Map()));
-        const list = literals.get(need.literal);
-        if (list === undefined) literals.set(need.literal, [local]);
+        const key = `${need.kind}:${need.literal}`;
+        const list = literals.get(key);
+        if (list === undefined) literals.set(key, [local]);
         else if (list.at(-1) !== local) list.push(local);
       }
     });
     this.always = Int32Array.from(always);
-    this.scans = [...byField].map(([field, literals]) => ({
-      field,
-      scanner: new LiteralScanner([...literals.keys()]),
-      targets: [...literals.values()].map((list) => Int32Array.from(list)),
-    }));
+    this.scans = [...byField].map(([field, literals]) => buildFieldScan(field, literals));
     this.marks = new Int32Array(this.variants.length);
     this.candidates = new Int32Array(this.variants.length);
+  }
+
+  private check(scan: FieldScan, text: string): void {
+    if (scan.forward !== undefined) scan.forward.walk(text, this.onHit);
+    if (scan.backward !== undefined) scan.backward.walk(text, this.onHit);
+    if (scan.scanner !== undefined) scan.scanner.scan(text, this.onHit);
   }
 
   get size(): number {
@@ -86,15 +128,19 @@ class Bucket {
       this.candidates[this.count++] = always[i]!;
     }
     for (const scan of this.scans) {
+      this.currentTargets = scan.targets;
+      if (scan.field === null) {
+        scanLeaves(view.raw, scan.scanner!, this.onHit);
+        continue;
+      }
       const value = view.get(scan.field);
       if (value === undefined || value === null) continue;
-      this.currentTargets = scan.targets;
-      if (typeof value === 'string') scan.scanner.scan(view.lower(value), this.onHit);
-      else if (typeof value === 'number' || typeof value === 'boolean') scan.scanner.scan(String(value), this.onHit);
+      if (typeof value === 'string') this.check(scan, value);
+      else if (typeof value === 'number' || typeof value === 'boolean') this.check(scan, String(value));
       else if (Array.isArray(value)) {
         for (const element of value) {
-          if (typeof element === 'string') scan.scanner.scan(view.lower(element), this.onHit);
-          else if (typeof element === 'number') scan.scanner.scan(String(element), this.onHit);
+          if (typeof element === 'string') this.check(scan, element);
+          else if (typeof element === 'number' || typeof element === 'boolean') this.check(scan, String(element));
         }
       }
     }
@@ -106,6 +152,36 @@ class Bucket {
       // Two variants of one rule can share a bucket (e.g. one per event ID and one for any ID).
       if (out.length > 0 && out[out.length - 1]!.rule === variant.rule) continue;
       if (variant.test(view)) out.push(variant);
+    }
+  }
+}
+
+const MAX_LEAVES = 10_000;
+const MAX_LEAF_DEPTH = 64;
+
+/** Scans every string and number in the event (bounded, iterative: events are untrusted). */
+function scanLeaves(root: unknown, scanner: LiteralScanner, onHit: (literalId: number) => void): void {
+  const stack: unknown[] = [root];
+  const depths: number[] = [0];
+  let visited = 0;
+  while (stack.length > 0 && visited++ < MAX_LEAVES) {
+    const value = stack.pop();
+    const depth = depths.pop()!;
+    if (typeof value === 'string') scanner.scan(value, onHit);
+    else if (typeof value === 'number' || typeof value === 'boolean') scanner.scan(String(value), onHit);
+    else if (typeof value === 'object' && value !== null && depth < MAX_LEAF_DEPTH) {
+      if (Array.isArray(value)) {
+        for (const element of value) {
+          stack.push(element);
+          depths.push(depth + 1);
+        }
+      } else {
+        for (const key in value) {
+          if (key === '#attributes') continue;
+          stack.push((value as Record<string, unknown>)[key]);
+          depths.push(depth + 1);
+        }
+      }
     }
   }
 }

@@ -56,18 +56,27 @@ export class ArrayFramer implements Framer {
     let escaped = this.escaped;
     let line = this.line;
     let recordStart = 0;
-    for (let i = 0; i < n; i++) {
-      const c = chunk[i]!;
+    scan: for (let i = 0; i < n; i++) {
+      let c = chunk[i]!;
       switch (mode) {
         case NESTED:
           if (inString) {
-            if (escaped) escaped = false;
-            else if (c === 0x5c) escaped = true;
-            else if (c === 0x22) inString = false;
-            else if (c === 0x0a) {
-              inString = false;
-              line++;
+            if (escaped) {
+              escaped = false;
+              break;
             }
+            // Hot loop: most bytes of a record are inside strings.
+            while (c !== 0x22 && c !== 0x5c && c !== 0x0a) {
+              if (++i === n) break scan;
+              c = chunk[i]!;
+            }
+            if (c === 0x5c) escaped = true;
+            else {
+              inString = false;
+              if (c === 0x0a) line++;
+            }
+          } else if (c <= 0x20) {
+            if (c === 0x0a) line++;
           } else if (c === 0x22) inString = true;
           else if (c === 0x7b || c === 0x5b) depth++;
           else if (c === 0x7d || c === 0x5d) {
@@ -76,7 +85,7 @@ export class ArrayFramer implements Framer {
               b.commit(false);
               mode = BETWEEN;
             }
-          } else if (c === 0x0a) line++;
+          }
           break;
         case BETWEEN:
           if (c === 0x0a) line++;

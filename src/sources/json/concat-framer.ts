@@ -57,17 +57,28 @@ export class ConcatFramer implements Framer {
     let escaped = this.escaped;
     let line = this.line;
     let recordStart = 0;
-    for (let i = 0; i < n; i++) {
-      const c = chunk[i]!;
+    scan: for (let i = 0; i < n; i++) {
+      let c = chunk[i]!;
       if (mode === RECORD) {
         if (inString) {
-          if (escaped) escaped = false;
-          else if (c === 0x5c) escaped = true;
-          else if (c === 0x22) inString = false;
-          else if (c === 0x0a) {
-            inString = false;
-            line++;
+          if (escaped) {
+            escaped = false;
+            continue;
           }
+          // Hot loop: most bytes of a record are inside strings.
+          while (c !== 0x22 && c !== 0x5c && c !== 0x0a) {
+            if (++i === n) break scan;
+            c = chunk[i]!;
+          }
+          if (c === 0x5c) escaped = true;
+          else {
+            inString = false;
+            if (c === 0x0a) line++;
+          }
+          continue;
+        }
+        if (c <= 0x20) {
+          if (c === 0x0a) line++;
           continue;
         }
         if (c === 0x22) inString = true;
@@ -93,7 +104,7 @@ export class ConcatFramer implements Framer {
             b.commit(false);
             mode = BETWEEN;
           }
-        } else if (c === 0x0a) line++;
+        }
         continue;
       }
       if (mode === BETWEEN) {

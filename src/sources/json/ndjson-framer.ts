@@ -14,6 +14,8 @@ export class NdjsonFramer implements Framer {
   private line = 1;
   /** Offset in the (decompressed) input of the next chunk's first byte. */
   private base: number;
+  /** The pending line's last byte so far is a `\r` not yet stored (see `appendTail`). */
+  private heldCR = false;
   sawContent = false;
 
   constructor(builder: BatchBuilder, startOffset = 0) {
@@ -24,24 +26,32 @@ export class NdjsonFramer implements Framer {
   push(chunk: Buffer): void {
     const b = this.builder;
     const n = chunk.length;
+    if (n === 0) return;
     const base = this.base;
     this.base += n;
     let pos = 0;
     if (b.inRecord) {
       const nl = chunk.indexOf(0x0a);
+      if (this.heldCR) {
+        // The `\r` that ended the previous chunk: a line ending if `\n` follows, content otherwise.
+        this.heldCR = false;
+        if (nl !== 0) b.append(CR, 0, 1);
+      }
       if (nl === -1) {
-        b.append(chunk, 0, n);
+        this.appendTail(chunk, 0, n);
         return;
       }
-      b.append(chunk, 0, nl);
-      b.commit(true);
+      b.append(chunk, 0, nl > 0 && chunk[nl - 1] === 0x0d ? nl - 1 : nl);
+      b.commit(false);
       this.line++;
       pos = nl + 1;
     }
 
     const last = chunk.lastIndexOf(0x0a);
-    if (last >= pos) this.completeLines(chunk, pos, last, base);
-    if (last >= pos) pos = last + 1;
+    if (last >= pos) {
+      this.completeLines(chunk, pos, last, base);
+      pos = last + 1;
+    }
 
     // An unfinished last line: store what there is and continue with the next chunk.
     let s = pos;
@@ -49,7 +59,20 @@ export class NdjsonFramer implements Framer {
     if (s < n) {
       this.sawContent = true;
       b.begin(this.line, base + s);
-      b.append(chunk, s, n);
+      this.appendTail(chunk, s, n);
+    }
+  }
+
+  /**
+   * Appends the end of a chunk to the pending line, holding back a final `\r`: if it turns out to end the
+   * line it must not count towards the record's size.
+   */
+  private appendTail(chunk: Buffer, from: number, to: number): void {
+    if (chunk[to - 1] === 0x0d) {
+      this.builder.append(chunk, from, to - 1);
+      this.heldCR = true;
+    } else {
+      this.builder.append(chunk, from, to);
     }
   }
 
@@ -67,6 +90,11 @@ export class NdjsonFramer implements Framer {
     let delta = 0;
     while (pos <= last) {
       const nl = chunk.indexOf(0x0a, pos);
+      if (runOpen && nl + 1 > runLimit) {
+        // The batch is full up to here; the next record (if this line is one) starts a new run.
+        b.copy(chunk, runStart, pos);
+        runOpen = false;
+      }
       let s = pos;
       while (s < nl && isBlank(chunk[s]!)) s++;
       if (s === nl) {
@@ -83,11 +111,6 @@ export class NdjsonFramer implements Framer {
         line++;
         pos = nl + 1;
         continue;
-      }
-      if (runOpen && nl + 1 > runLimit) {
-        b.copy(chunk, runStart, pos);
-        runOpen = false;
-        b.emit();
       }
       if (!runOpen) {
         if (nl + 1 - pos > b.room) b.emit();
@@ -117,8 +140,10 @@ export class NdjsonFramer implements Framer {
   end(complete: boolean): void {
     const b = this.builder;
     if (b.inRecord) {
+      // A `\r` at the very end of the input ends the line like a `\r\n` would.
+      this.heldCR = false;
       if (complete) {
-        b.commit(true);
+        b.commit(false);
       } else {
         const dropped = b.abandon();
         if (dropped !== undefined && !dropped.tooLarge)
@@ -128,6 +153,8 @@ export class NdjsonFramer implements Framer {
     b.finish();
   }
 }
+
+const CR = new Uint8Array([0x0d]);
 
 function isBlank(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d;

@@ -3,7 +3,8 @@
  * - `[` first → `json-array`;
  * - `{` first and the first line holds one complete value (or is longer than the head) → `ndjson`;
  * - `{` first otherwise (a pretty-printed object, or several values on one line) → `json-concat`, as is
- *   `Record 1` first (evtx_dump's record headers).
+ *   `Record 1` first (evtx_dump's record headers) or a few lines of text above a `{` at the start of a
+ *   line (a title or comment; the concatenated framer reports it as skipped and reads the rest).
  * Anything else is not JSON, and the result says why (empty, UTF-16/32, or unknown) for the issue.
  */
 import { previewBytes } from '../issue-codes.js';
@@ -62,6 +63,7 @@ export function sniffJson(head: Uint8Array): SniffResult {
   if (first === 0x5b) return { format: 'json-array', bomLength };
   if (first === 0x7b) return { format: firstLineShape(head, i), bomLength };
   if (startsWithRecordHeader(head, i)) return { format: 'json-concat', bomLength };
+  if (textThenObject(head, i)) return { format: 'json-concat', bomLength };
   return {
     format: undefined,
     code: 'unknown-format',
@@ -94,6 +96,26 @@ function firstLineShape(head: Uint8Array, from: number): JsonFormatName {
   // The first line does not end within the head: a long line, which only NDJSON (or one compact
   // document, which the NDJSON framer reads just as well) produces.
   return 'ndjson';
+}
+
+/** How much text (a title or comment block) may precede the first object of a concatenated file. */
+const MAX_PREAMBLE = 4096;
+
+/**
+ * A few lines of text and then a `{` at the start of a line: a header above JSON objects. Text means no
+ * control bytes, which keeps binary files (where a `\n{` pair turns up by chance) out.
+ */
+function textThenObject(head: Uint8Array, from: number): boolean {
+  const end = Math.min(head.length - 1, from + MAX_PREAMBLE);
+  for (let i = from; i < end; i++) {
+    const c = head[i]!;
+    if (c === 0x0a) {
+      if (head[i + 1] === 0x7b) return true;
+    } else if ((c < 0x20 && c !== 0x09 && c !== 0x0d) || c === 0x7f) {
+      return false;
+    }
+  }
+  return false;
 }
 
 function startsWithRecordHeader(head: Uint8Array, at: number): boolean {
