@@ -6,6 +6,7 @@ import type { MappingPipeline } from '../mapping/mapping.js';
 import { defaultMapping, loadMapping, mergeMappings } from '../mapping/mapping.js';
 import { builtinRulesDir } from '../paths.js';
 import { loadPlaceholders, loadRules } from '../sigma/load-rules.js';
+import { RuleCache, defaultCacheDir } from '../sigma/rule-cache.js';
 import type { LoadedRules } from '../sigma/load-rules.js';
 import { RULE_LEVELS } from '../sigma/parse/ast.js';
 import type { RuleLevel } from '../sigma/parse/ast.js';
@@ -31,6 +32,8 @@ export interface RuleOptions {
   readonly builtin?: boolean;
   readonly mapping?: readonly string[];
   readonly placeholders?: string;
+  /** Use the parsed-rule cache (default true; `--no-cache` turns it off). */
+  readonly cache?: boolean;
 }
 
 export interface PreparedRules {
@@ -59,7 +62,7 @@ export async function prepareRules(options: RuleOptions, onIssue: (issue: Issue)
       throw new UsageError(`cannot read placeholders: ${describeError(error)}`);
     }
   }
-  const loaded = await loadRules(paths);
+  const loaded = await loadRules(paths, options.cache === false ? {} : { cache: new RuleCache(defaultCacheDir()) });
   return { loaded, mapping, placeholders };
 }
 

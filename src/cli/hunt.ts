@@ -6,7 +6,7 @@ import type { Alert } from '../events/event.js';
 import { hunt } from '../detect/hunt.js';
 import type { HuntProgress } from '../detect/hunt.js';
 import { UsageError } from '../issues.js';
-import { compileRules } from '../sigma/compile/compile-rules.js';
+import type { RuleSetSummary } from '../detect/detector.js';
 import { discoverFiles } from '../sources/walk.js';
 import { stat } from 'node:fs/promises';
 import { EXIT, IssueReporter, openOutput, parseFormat, parseLevel, parsePositiveInt, prepareRules } from './common.js';
@@ -27,6 +27,7 @@ interface HuntFlags {
   verbose?: boolean;
   inputFormat?: string;
   maxRecordBytes?: string;
+  cache: boolean;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -46,6 +47,7 @@ export function huntCommand(): Command {
     .option('--stats-json <file>', 'write run statistics as JSON to FILE')
     .option('--input-format <name>', 'read every file as this format instead of detecting it')
     .option('--max-record-bytes <n>', 'skip records larger than this many bytes', String(16 * 1024 * 1024))
+    .option('--no-cache', 'parse every rule file again instead of using the parsed-rule cache')
     .option('-q, --quiet', 'no progress and no summary on stderr')
     .option('-v, --verbose', 'print every problem found, not the first few of each kind')
     .addHelpText(
@@ -83,22 +85,24 @@ async function runHunt(paths: string[], flags: HuntFlags): Promise<number> {
     {
       ...(flags.rules ? { rules: flags.rules } : {}),
       builtin: flags.builtin,
+      cache: flags.cache,
       ...(flags.mapping ? { mapping: flags.mapping } : {}),
       ...(flags.placeholders !== undefined ? { placeholders: flags.placeholders } : {}),
     },
     reporter.report,
   );
   for (const issue of prepared.loaded.issues) reporter.report(issue);
-  // Compile once here for the counts and the errors; workers compile their own copies from the AST.
-  const compiled = compileRules(prepared.loaded.sources, { mapping: prepared.mapping, placeholders: prepared.placeholders });
-  for (const issue of compiled.issues) reporter.report(issue);
   const parseFailures = prepared.loaded.issues.filter((issue) => issue.severity === 'error').length;
-  const rulesLoaded = compiled.rules.length;
-  const rulesFailed = compiled.failed.length + parseFailures;
-  if (rulesLoaded === 0) {
+  let rulesLoaded = 0;
+  let rulesFailed = parseFailures;
+  const onRulesReady = (summary: RuleSetSummary): boolean => {
+    for (const issue of summary.issues) reporter.report(issue);
+    rulesLoaded = summary.compiled;
+    rulesFailed = parseFailures + summary.failed.length;
+    if (rulesLoaded > 0) return true;
     stderr('no rule could be loaded: nothing to hunt with (see the errors above, or `ballotguard rules check`)\n');
-    return EXIT.failure;
-  }
+    return false;
+  };
 
   let totalBytes = 0;
   if (showProgress) {
@@ -143,8 +147,13 @@ async function runHunt(paths: string[], flags: HuntFlags): Promise<number> {
     onAlert,
     onIssue: reporter.report,
     onProgress: (state) => progress.update(() => renderProgress(state)),
+    onRulesReady,
     afterBatch: output.drain,
   });
+  if (counts.stopped) {
+    await output.close();
+    return EXIT.failure;
+  }
   writer.end();
   await output.close();
   progress.clear();

@@ -6,7 +6,7 @@ import { EventView } from '../events/field-resolver.js';
 import type { Alert, EventOrigin } from '../events/event.js';
 import type { Issue } from '../issues.js';
 import type { MappingPipeline } from '../mapping/mapping.js';
-import type { CompiledRule, CompiledVariant, RuleSource } from '../sigma/compile/compile-rules.js';
+import type { CompiledRule, CompiledRuleSet, CompiledVariant, RuleSource } from '../sigma/compile/compile-rules.js';
 import { compileRules } from '../sigma/compile/compile-rules.js';
 import { RuleIndex } from '../sigma/index/rule-index.js';
 import type { RuleLevel } from '../sigma/parse/ast.js';
@@ -32,8 +32,16 @@ export interface BatchResult {
   readonly regexSkipped: number;
 }
 
+/** What compiling the rule pack gave: how many rules compiled, which failed and why. */
+export interface RuleSetSummary {
+  readonly compiled: number;
+  readonly failed: CompiledRuleSet['failed'];
+  readonly issues: readonly Issue[];
+}
+
 export class Detector {
   readonly rules: readonly CompiledRule[];
+  readonly summary: RuleSetSummary;
   readonly index: RuleIndex;
   private regexSkipped = 0;
   private readonly matched: CompiledVariant[] = [];
@@ -47,6 +55,7 @@ export class Detector {
         this.regexSkipped++;
       },
     });
+    this.summary = { compiled: compiled.rules.length, failed: compiled.failed, issues: compiled.issues };
     this.rules = compiled.rules.filter((rule) => RULE_LEVELS.indexOf(rule.level) >= minRank);
     this.index = new RuleIndex(this.rules);
   }

@@ -9,7 +9,7 @@ import { discoverFiles } from '../sources/walk.js';
 import { openSource } from '../sources/registry.js';
 import { DEFAULT_SOURCE_OPTIONS } from '../sources/types.js';
 import { SKIPPED_RECORD_CODES } from '../sources/issue-codes.js';
-import type { BatchResult, DetectorConfig } from './detector.js';
+import type { BatchResult, DetectorConfig, RuleSetSummary } from './detector.js';
 import { Detector } from './detector.js';
 import { WorkerPool } from './pool.js';
 
@@ -24,6 +24,11 @@ export interface HuntOptions {
   readonly onIssue: (issue: Issue) => void;
   readonly onProgress?: (progress: HuntProgress) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Called once the rules are compiled, before any file is read; return false to stop (e.g. no rule
+   * compiled). With worker threads the summary comes from the first worker: rules compile once per thread.
+   */
+  readonly onRulesReady?: (summary: RuleSetSummary) => boolean;
   /** Awaited after each batch, so a slow alert consumer (a pipe, a disk) pushes back on reading. */
   readonly afterBatch?: () => Promise<void>;
 }
@@ -46,6 +51,8 @@ export interface HuntCounts {
   bytes: number;
   /** Files that could not be read at all. */
   failedFiles: number;
+  /** True when `onRulesReady` stopped the hunt before it read anything. */
+  stopped?: boolean;
 }
 
 export async function hunt(options: HuntOptions): Promise<HuntCounts> {
@@ -68,6 +75,11 @@ export async function hunt(options: HuntOptions): Promise<HuntCounts> {
 
   const local = options.threads <= 1 ? new Detector(options.detector) : undefined;
   const pool = local === undefined ? await WorkerPool.start(options.threads, options.detector, deliver) : undefined;
+  const summary = local?.summary ?? pool!.summary!;
+  if (options.onRulesReady && !options.onRulesReady(summary)) {
+    if (pool !== undefined) await pool.close();
+    return { ...counts, stopped: true };
+  }
   const reportProgress = (): void =>
     options.onProgress?.({ file: currentFile, files: counts.files, events: counts.events, alerts: counts.alerts, bytes: counts.bytes });
 

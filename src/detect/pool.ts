@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { RecordBatch } from '../sources/types.js';
-import type { BatchResult, DetectorConfig } from './detector.js';
+import type { BatchResult, DetectorConfig, RuleSetSummary } from './detector.js';
 import type { WorkerRequest, WorkerResponse } from './worker.js';
 
 const IN_FLIGHT_PER_WORKER = 3;
@@ -19,6 +19,8 @@ export class WorkerPool {
   private inFlight = 0;
   private waiters: (() => void)[] = [];
   private failure: Error | undefined;
+  /** The rule pack as the first worker compiled it (all workers compile the same pack). */
+  summary: RuleSetSummary | undefined;
 
   private constructor(private readonly deliver: (result: BatchResult) => void) {}
 
@@ -33,6 +35,7 @@ export class WorkerPool {
         return new Promise<void>((resolve, reject) => {
           const onMessage = (message: WorkerResponse): void => {
             if (message.type === 'ready') {
+              pool.summary ??= message.summary;
               worker.off('message', onMessage);
               worker.on('message', (response: WorkerResponse) => pool.onResponse(index, response));
               resolve();

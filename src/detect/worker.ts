@@ -7,7 +7,7 @@ import { Detector } from './detector.js';
 export type WorkerRequest = { readonly type: 'init'; readonly config: DetectorConfig } | { readonly type: 'batch'; readonly seq: number; readonly batch: RecordBatch };
 
 export type WorkerResponse =
-  | { readonly type: 'ready'; readonly rules: number }
+  | { readonly type: 'ready'; readonly summary: import('./detector.js').RuleSetSummary }
   | { readonly type: 'result'; readonly seq: number; readonly result: import('./detector.js').BatchResult }
   | { readonly type: 'error'; readonly seq: number; readonly message: string };
 
@@ -18,7 +18,7 @@ let detector: Detector | undefined;
 port.on('message', (request: WorkerRequest) => {
   if (request.type === 'init') {
     detector = new Detector(request.config);
-    port.postMessage({ type: 'ready', rules: detector.rules.length } satisfies WorkerResponse);
+    port.postMessage({ type: 'ready', summary: detector.summary } satisfies WorkerResponse);
     return;
   }
   try {

@@ -2,7 +2,9 @@
  * Reads Sigma rule files and folders (recursively, in a stable order) into parsed documents. Test files
  * (`*.tests.yaml`) beside rules are not rules and are skipped. Unreadable files become issues.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
+import type { RuleCache } from './rule-cache.js';
 import { extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Issue } from '../issues.js';
@@ -57,30 +59,45 @@ export async function listRuleFiles(paths: readonly string[]): Promise<{ files: 
   return { files, issues };
 }
 
-export async function loadRules(paths: readonly string[]): Promise<LoadedRules> {
+export interface LoadRulesOptions {
+  /** Parsed-rule cache; none by default (the CLI passes one unless --no-cache). */
+  readonly cache?: RuleCache;
+}
+
+export async function loadRules(paths: readonly string[], options: LoadRulesOptions = {}): Promise<LoadedRules> {
+  const cache = options.cache;
   const { files, issues } = await listRuleFiles(paths);
   const sources: RuleSource[] = [];
   let documents = 0;
   for (const file of files) {
     let text: string;
     try {
-      const info = await stat(file);
+      // Synchronous reads: thousands of small files load several times faster than with a promise each.
+      const info = statSync(file);
       if (info.size > MAX_RULE_FILE_BYTES) {
         issues.push({ code: 'rule-file-too-large', severity: 'error', message: `rule file is ${info.size} bytes (limit ${MAX_RULE_FILE_BYTES})`, location: { file } });
         documents++;
         continue;
       }
-      text = await readFile(file, 'utf8');
+      const cached = cache?.get(file, info.size, info.mtimeMs);
+      if (cached !== undefined) {
+        documents += cached.documentCount;
+        issues.push(...cached.issues);
+        sources.push({ path: file, documents: cached.documents });
+        continue;
+      }
+      text = readFileSync(file, 'utf8');
+      const parsed = parseRuleText(text, file);
+      cache?.set(file, info.size, info.mtimeMs, parsed);
+      documents += parsed.documentCount;
+      issues.push(...parsed.issues);
+      sources.push({ path: file, documents: parsed.documents });
     } catch (error) {
       issues.push({ code: 'unreadable', severity: 'error', message: (error as Error).message, location: { file } });
       documents++;
-      continue;
     }
-    const parsed = parseRuleText(text, file);
-    documents += parsed.documentCount;
-    issues.push(...parsed.issues);
-    sources.push({ path: file, documents: parsed.documents });
   }
+  cache?.save();
   return { sources, files: files.length, documents, issues };
 }
 

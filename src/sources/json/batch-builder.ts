@@ -1,7 +1,7 @@
 /**
- * Collects framed records into `JsonTextBatch`es. Each batch gets a freshly allocated byte buffer that it
- * alone owns, so the batch can be transferred to a worker thread; record bytes are copied out of the read
- * chunk, which the reader reuses.
+ * Collects framed records into `JsonTextBatch`es. Each batch owns its buffers outright: `bytes` and the four
+ * index arrays each have their own ArrayBuffer of exactly their length (byteOffset 0), so a batch can be
+ * transferred to a worker thread. Record bytes are copied out of the read chunk, which the reader reuses.
  *
  * Two ways in:
  * - records wholly inside one chunk: `copy()` a span of the chunk (possibly many records at once, as the
@@ -202,8 +202,9 @@ export class BatchBuilder {
     if (this.count === 0) return;
     const cut = this.pending ? this.pStart : this.len;
     const old = this.buf;
-    // A buffer that grew for one big record is shrunk rather than shipped half empty.
-    const bytes = old.length - cut > this.options.batchBytes ? old.slice(0, cut) : old.subarray(0, cut);
+    // Exactly sized, so that `bytes.buffer` is the batch's bytes and nothing else: a worker pool can
+    // transfer it as is. The copy costs far less than parsing the records.
+    const bytes = cut === old.length ? old : old.slice(0, cut);
     const n = this.count;
     this.ready.push({
       kind: 'json-text',

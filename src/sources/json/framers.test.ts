@@ -98,6 +98,7 @@ function frame(
   const take = () => {
     for (const batch of builder.take()) {
       expect(batch.bytes.byteOffset).toBe(0);
+      expect(batch.bytes.byteLength).toBe(batch.bytes.buffer.byteLength);
       records.push(...recordsOf(batch));
     }
   };

@@ -289,7 +289,10 @@ describe('batches', () => {
     expect(buffers.size).toBe(batches.length);
     const texts: string[] = [];
     for (const batch of batches) {
-      expect(batch.bytes.byteOffset).toBe(0);
+      for (const view of [batch.bytes, batch.starts, batch.ends, batch.lines, batch.offsets]) {
+        expect(view.byteOffset).toBe(0);
+        expect(view.byteLength).toBe(view.buffer.byteLength);
+      }
       // structuredClone with a transfer list is what postMessage does.
       const moved = structuredClone(batch, { transfer: [batch.bytes.buffer as ArrayBuffer] });
       expect(batch.bytes.byteLength).toBe(0);

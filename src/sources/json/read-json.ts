@@ -25,9 +25,7 @@ export async function* readJsonFile(
   format: JsonFormatName | 'auto',
 ): AsyncGenerator<JsonTextBatch, void, undefined> {
   const state = newChunkReadState();
-  let framer: Framer | undefined;
-  let builder: BatchBuilder | undefined;
-  let started: { framer: Framer; builder: BatchBuilder } | undefined;
+  let reader: { framer: Framer; builder: BatchBuilder } | undefined;
   const head: Buffer[] = [];
   let headBytes = 0;
 
@@ -63,38 +61,34 @@ export async function* readJsonFile(
   };
 
   for await (const chunk of readFileChunks(path, options, state)) {
-    if (framer === undefined) {
+    if (reader === undefined) {
       if (headBytes === 0 && chunk.length >= SNIFF_BYTES) {
-        started = start(chunk);
+        reader = start(chunk);
       } else {
         // The read buffer is reused: keep a copy until there is enough to sniff.
         head.push(Buffer.from(chunk));
         headBytes += chunk.length;
         if (headBytes < SNIFF_BYTES) continue;
-        started = start(Buffer.concat(head, headBytes));
+        reader = start(Buffer.concat(head, headBytes));
         head.length = 0;
       }
-      if (started === undefined) return;
-      framer = started.framer;
-      builder = started.builder;
+      if (reader === undefined) return;
     } else {
-      framer.push(chunk);
+      reader.framer.push(chunk);
     }
-    const ready = builder!.take();
+    const ready = reader.builder.take();
     for (let i = 0; i < ready.length; i++) yield ready[i]!;
   }
   if (state.aborted) return;
-  if (framer === undefined || builder === undefined) {
+  if (reader === undefined) {
     if (headBytes === 0 && !state.complete) return; // nothing read; the reason was reported
-    started = start(Buffer.concat(head, headBytes));
-    if (started === undefined) return;
-    framer = started.framer;
-    builder = started.builder;
+    reader = start(Buffer.concat(head, headBytes));
+    if (reader === undefined) return;
   }
-  framer.end(state.complete);
-  const ready = builder.take();
+  reader.framer.end(state.complete);
+  const ready = reader.builder.take();
   for (let i = 0; i < ready.length; i++) yield ready[i]!;
-  if (state.complete && !framer.sawContent) {
+  if (state.complete && !reader.framer.sawContent) {
     const message =
       state.bytes === 0 ? 'the file is empty' : `the file holds only whitespace (${state.bytes} bytes)`;
     options.onIssue(sourceIssue('empty-file', 'warning', message, { file: path }));

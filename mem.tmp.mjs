@@ -1,0 +1,13 @@
+import { loadRules } from './dist/src/sigma/load-rules.js';
+import { RuleCache, defaultCacheDir } from './dist/src/sigma/rule-cache.js';
+import { compileRules } from './dist/src/sigma/compile/compile-rules.js';
+import { defaultMapping } from './dist/src/mapping/mapping.js';
+import { RuleIndex } from './dist/src/sigma/index/rule-index.js';
+const h = () => { global.gc(); return (process.memoryUsage().heapUsed / 1048576).toFixed(0) + 'MB heap, rss ' + (process.memoryUsage().rss / 1048576).toFixed(0); };
+console.log('start', h());
+const loaded = await loadRules(['../shared/corpora/sigma/rules/windows'], { cache: new RuleCache(defaultCacheDir()) });
+console.log('loaded', h());
+const c = compileRules(loaded.sources, { mapping: defaultMapping(), placeholders: new Map() });
+console.log('compiled', h());
+const idx = new RuleIndex(c.rules);
+console.log('indexed', h(), idx.stats());
