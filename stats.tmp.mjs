@@ -4,7 +4,7 @@ import { compileRules } from './dist/src/sigma/compile/compile-rules.js';
 import { defaultMapping } from './dist/src/mapping/mapping.js';
 import { RuleIndex } from './dist/src/sigma/index/rule-index.js';
 import { EventView } from './dist/src/events/field-resolver.js';
-const loaded = await loadRules(['../shared/corpora/sigma/rules/windows']);
+const loaded = await loadRules(['../shared/corpora/sigma/rules/windows'], { cache: new (await import('./dist/src/sigma/rule-cache.js')).RuleCache('/root/.cache/ballotguard') });
 const c = compileRules(loaded.sources, { mapping: defaultMapping(), placeholders: new Map() });
 // wrap tests to count evaluations
 const evals = new Map();
@@ -31,4 +31,35 @@ for (let round = 0; round < 3; round++) {
   for (const e of lines) { out.length = 0; idx.match(new EventView(e), out); }
   const matchMs = performance.now() - t0;
   console.log(`parse ${parseMs.toFixed(0)} ms, match ${matchMs.toFixed(0)} ms, ratio parse/(parse+match) ${(parseMs / (parseMs + matchMs)).toFixed(2)}`);
+}
+{
+  // Evaluation-only cost: record candidates once via a spy, then re-run just the tests.
+  const cands = [];
+  const saved = new Map();
+  for (const r of c.rules) for (const v of r.variants) { saved.set(v, v.test); }
+  let currentList;
+  for (const [v, t] of saved) v.test = (view) => { currentList.push(v); return t(view); };
+  for (const e of lines) { currentList = []; out.length = 0; idx.match(new EventView(e), out); cands.push(currentList); }
+  for (const [v, t] of saved) v.test = t;
+  for (let round = 0; round < 3; round++) {
+    let t0 = performance.now();
+    for (let i = 0; i < lines.length; i++) { const view = new EventView(lines[i]); for (const v of cands[i]) v.test(view); }
+    const evalMs = performance.now() - t0;
+    t0 = performance.now();
+    for (let i = 0; i < lines.length; i++) { out.length = 0; idx.match(new EventView(lines[i]), out); }
+    const allMs = performance.now() - t0;
+    console.log(`eval-only ${evalMs.toFixed(0)} ms, full match ${allMs.toFixed(0)} ms, candidates/event ${(cands.reduce((a, b) => a + b.length, 0) / lines.length).toFixed(1)}`);
+  }
+}
+if (process.env.RANK) {
+  const cost = new Map();
+  const cands2 = [];
+  for (const e of lines) { const view = new EventView(e); out.length = 0; }
+  // reuse cands from the block above is out of scope; recompute
+  const saved = new Map();
+  for (const r of c.rules) for (const v of r.variants) saved.set(v, v.test);
+  for (const [v, t] of saved) v.test = (view) => { const s = process.hrtime.bigint(); const res = t(view); cost.set(v, (cost.get(v) || 0n) + (process.hrtime.bigint() - s)); return res; };
+  for (let k = 0; k < 3; k++) for (const e of lines) { out.length = 0; idx.match(new EventView(e), out); }
+  for (const [v, t] of saved) v.test = t;
+  for (const [v, ns] of [...cost].sort((a, b) => Number(b[1] - a[1])).slice(0, 15)) console.log((Number(ns) / 3e6).toFixed(1).padStart(7), 'ms', v.rule.title.slice(0, 70), v.name);
 }

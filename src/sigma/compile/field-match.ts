@@ -4,6 +4,7 @@
  * (`needs`, for the prefilter), and the Windows event IDs it requires (`eventIds`, for the logsource index).
  */
 import type { EventView } from '../../events/field-resolver.js';
+import { someLeaf } from '../../events/leaves.js';
 import type { Location } from '../../issues.js';
 import type { FieldMatch, ModifierName, SigmaValue } from '../parse/ast.js';
 import { compileSigmaRegex } from './regex.js';
@@ -85,8 +86,6 @@ const TIME_PARTS = new Set<ModifierName>(['minute', 'hour', 'day', 'week', 'mont
 const COMPARISONS = new Set<ModifierName>(['lt', 'lte', 'gt', 'gte']);
 const ENCODINGS = new Set<ModifierName>(['base64', 'base64offset', 'utf16le', 'utf16be', 'utf16', 'wide']);
 const POSITIONS = new Set<ModifierName>(['contains', 'startswith', 'endswith']);
-const MAX_LEAVES = 10_000;
-const MAX_LEAF_DEPTH = 64;
 
 type ValueTest = (value: unknown, view: EventView) => boolean;
 
@@ -295,25 +294,6 @@ function keywordPredicate(test: ValueTest, all: boolean, matchers: readonly Valu
     return (view) => tests.every((t) => someLeaf(view.raw, (leaf) => t(leaf, view)));
   }
   return (view) => someLeaf(view.raw, (leaf) => test(leaf, view));
-}
-
-/** Visits string/number leaves depth-first with bounded depth and count (untrusted, possibly huge events). */
-function someLeaf(root: unknown, visit: (leaf: string) => boolean): boolean {
-  const stack: { value: unknown; depth: number }[] = [{ value: root, depth: 0 }];
-  let visited = 0;
-  while (stack.length > 0) {
-    const { value, depth } = stack.pop()!;
-    if (++visited > MAX_LEAVES) return false;
-    if (typeof value === 'string') {
-      if (visit(value)) return true;
-    } else if (typeof value === 'number' || typeof value === 'boolean') {
-      if (visit(String(value))) return true;
-    } else if (typeof value === 'object' && value !== null && depth < MAX_LEAF_DEPTH) {
-      if (Array.isArray(value)) for (const element of value) stack.push({ value: element, depth: depth + 1 });
-      else for (const key in value) if (key !== '#attributes') stack.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1 });
-    }
-  }
-  return false;
 }
 
 function compileValue(item: FieldMatch, value: SigmaValue, options: CompileOptions, cased: boolean): ValueMatcher {

@@ -456,7 +456,7 @@ function randomPattern(rng: () => number, depth = 0): string {
 
 describe('analyzeCost against a step-counting backtracking matcher', () => {
   it('never counts more steps than the bound, on random patterns and inputs', () => {
-    const rng = random(11);
+    const rng = random(1234);
     const limit = 100_000;
     let checked = 0;
     let nearBound = 0;

@@ -9,6 +9,7 @@
  */
 import type { EventView } from '../../events/field-resolver.js';
 import type { CompiledRule, CompiledVariant } from '../compile/compile-rules.js';
+import { someLeaf } from '../../events/leaves.js';
 import type { NeedKind } from '../compile/field-match.js';
 import { AnchoredTrie } from './anchored-trie.js';
 import { LiteralScanner } from './literal-scanner.js';
@@ -130,7 +131,11 @@ class Bucket {
     for (const scan of this.scans) {
       this.currentTargets = scan.targets;
       if (scan.field === null) {
-        scanLeaves(view.raw, scan.scanner!, this.onHit);
+        const scanner = scan.scanner!;
+        someLeaf(view.raw, (text) => {
+          scanner.scan(text, this.onHit);
+          return false;
+        });
         continue;
       }
       const value = view.get(scan.field);
@@ -152,36 +157,6 @@ class Bucket {
       // Two variants of one rule can share a bucket (e.g. one per event ID and one for any ID).
       if (out.length > 0 && out[out.length - 1]!.rule === variant.rule) continue;
       if (variant.test(view)) out.push(variant);
-    }
-  }
-}
-
-const MAX_LEAVES = 10_000;
-const MAX_LEAF_DEPTH = 64;
-
-/** Scans every string and number in the event (bounded, iterative: events are untrusted). */
-function scanLeaves(root: unknown, scanner: LiteralScanner, onHit: (literalId: number) => void): void {
-  const stack: unknown[] = [root];
-  const depths: number[] = [0];
-  let visited = 0;
-  while (stack.length > 0 && visited++ < MAX_LEAVES) {
-    const value = stack.pop();
-    const depth = depths.pop()!;
-    if (typeof value === 'string') scanner.scan(value, onHit);
-    else if (typeof value === 'number' || typeof value === 'boolean') scanner.scan(String(value), onHit);
-    else if (typeof value === 'object' && value !== null && depth < MAX_LEAF_DEPTH) {
-      if (Array.isArray(value)) {
-        for (const element of value) {
-          stack.push(element);
-          depths.push(depth + 1);
-        }
-      } else {
-        for (const key in value) {
-          if (key === '#attributes') continue;
-          stack.push((value as Record<string, unknown>)[key]);
-          depths.push(depth + 1);
-        }
-      }
     }
   }
 }
