@@ -42,7 +42,10 @@ export interface PreparedRules {
   readonly placeholders: Map<string, string[]>;
 }
 
-export async function prepareRules(options: RuleOptions, onIssue: (issue: Issue) => void): Promise<PreparedRules> {
+export async function prepareRules(
+  options: RuleOptions,
+  onIssue: (issue: Issue) => void,
+): Promise<PreparedRules> {
   const paths = [...(options.builtin === false ? [] : [builtinRulesDir()]), ...(options.rules ?? [])];
   if (paths.length === 0) throw new UsageError('no rules to load: give --rules PATH or drop --no-builtin');
   let mapping = defaultMapping();
@@ -62,7 +65,10 @@ export async function prepareRules(options: RuleOptions, onIssue: (issue: Issue)
       throw new UsageError(`cannot read placeholders: ${describeError(error)}`);
     }
   }
-  const loaded = await loadRules(paths, options.cache === false ? {} : { cache: new RuleCache(defaultCacheDir()) });
+  const loaded = await loadRules(
+    paths,
+    options.cache === false ? {} : { cache: new RuleCache(defaultCacheDir()) },
+  );
   return { loaded, mapping, placeholders };
 }
 
@@ -85,7 +91,8 @@ export function parseLevel(value: string | undefined): RuleLevel {
 export function parsePositiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new UsageError(`${name} must be a positive integer (got '${value}')`);
+  if (!Number.isInteger(parsed) || parsed < 1)
+    throw new UsageError(`${name} must be a positive integer (got '${value}')`);
   return parsed;
 }
 
@@ -109,7 +116,9 @@ export class IssueReporter {
   };
 
   summary(): string | undefined {
-    const hidden = [...this.perCode].filter(([, count]) => count > this.limit).map(([code, count]) => `${count - this.limit} more ${code}`);
+    const hidden = [...this.perCode]
+      .filter(([, count]) => count > this.limit)
+      .map(([code, count]) => `${count - this.limit} more ${code}`);
     return hidden.length > 0 ? `(${hidden.join(', ')} not shown; use --verbose to see all)` : undefined;
   }
 }
@@ -121,7 +130,8 @@ export function openOutput(file: string | undefined): {
   close: () => Promise<void>;
   stream: NodeJS.WritableStream;
 } {
-  const stream: NodeJS.WritableStream = file === undefined || file === '-' ? process.stdout : createWriteStream(file);
+  const stream: NodeJS.WritableStream =
+    file === undefined || file === '-' ? process.stdout : createWriteStream(file);
   let pending = '';
   let blocked = false;
   const flush = (): void => {

@@ -6,12 +6,30 @@ import type { Alert } from '../events/event.js';
 import { hunt } from '../detect/hunt.js';
 import type { HuntProgress } from '../detect/hunt.js';
 import { UsageError } from '../issues.js';
+import type { Issue } from '../issues.js';
 import type { RuleSetSummary } from '../detect/detector.js';
 import { discoverFiles } from '../sources/walk.js';
 import { stat } from 'node:fs/promises';
-import { EXIT, IssueReporter, openOutput, parseFormat, parseLevel, parsePositiveInt, prepareRules } from './common.js';
+import {
+  EXIT,
+  IssueReporter,
+  openOutput,
+  parseFormat,
+  parseLevel,
+  parsePositiveInt,
+  prepareRules,
+} from './common.js';
+import type { PreparedRules } from './common.js';
 import { createAlertWriter } from './output/alert-writers.js';
-import { LEVEL_COLOURS, ProgressLine, bar, colourEnabled, formatBytes, formatCount, paint } from './output/terminal.js';
+import {
+  LEVEL_COLOURS,
+  ProgressLine,
+  bar,
+  colourEnabled,
+  formatBytes,
+  formatCount,
+  paint,
+} from './output/terminal.js';
 
 interface HuntFlags {
   rules?: string[];
@@ -67,7 +85,8 @@ Exit status: 0 the hunt ran (with or without alerts); 1 nothing could be process
 
 async function runHunt(paths: string[], flags: HuntFlags): Promise<number> {
   const started = performance.now();
-  if (paths.length === 0) throw new UsageError('give at least one file or folder to hunt, e.g. `ballotguard hunt ./logs`');
+  if (paths.length === 0)
+    throw new UsageError('give at least one file or folder to hunt, e.g. `ballotguard hunt ./logs`');
   const stdoutIsTty = Boolean(process.stdout.isTTY) && flags.output === undefined;
   const format = parseFormat(flags.format, stdoutIsTty ? 'table' : 'ndjson');
   const minLevel = parseLevel(flags.minLevel);
@@ -81,7 +100,7 @@ async function runHunt(paths: string[], flags: HuntFlags): Promise<number> {
   const progress = new ProgressLine(process.stderr, showProgress);
   const reporter = new IssueReporter(stderr, flags.verbose ? Infinity : 5);
 
-  const prepared = await prepareRules(
+  let prepared: PreparedRules | undefined = await prepareRules(
     {
       ...(flags.rules ? { rules: flags.rules } : {}),
       builtin: flags.builtin,
@@ -92,7 +111,7 @@ async function runHunt(paths: string[], flags: HuntFlags): Promise<number> {
     reporter.report,
   );
   for (const issue of prepared.loaded.issues) reporter.report(issue);
-  const parseFailures = prepared.loaded.issues.filter((issue) => issue.severity === 'error').length;
+  const parseFailures = prepared.loaded.issues.filter((issue: Issue) => issue.severity === 'error').length;
   let rulesLoaded = 0;
   let rulesFailed = parseFailures;
   const onRulesReady = (summary: RuleSetSummary): boolean => {
@@ -100,7 +119,9 @@ async function runHunt(paths: string[], flags: HuntFlags): Promise<number> {
     rulesLoaded = summary.compiled;
     rulesFailed = parseFailures + summary.failed.length;
     if (rulesLoaded > 0) return true;
-    stderr('no rule could be loaded: nothing to hunt with (see the errors above, or `ballotguard rules check`)\n');
+    stderr(
+      'no rule could be loaded: nothing to hunt with (see the errors above, or `ballotguard rules check`)\n',
+    );
     return false;
   };
 
@@ -135,11 +156,10 @@ async function runHunt(paths: string[], flags: HuntFlags): Promise<number> {
 
   const counts = await hunt({
     paths,
-    detector: {
-      sources: prepared.loaded.sources,
-      mapping: prepared.mapping,
-      placeholders: [...prepared.placeholders],
-      minLevel,
+    detector: () => {
+      const rules = prepared!;
+      prepared = undefined;
+      return { sources: rules.loaded.sources, mapping: rules.mapping, placeholders: [...rules.placeholders], minLevel };
     },
     threads,
     ...(flags.inputFormat !== undefined ? { inputFormat: flags.inputFormat } : {}),
@@ -193,20 +213,28 @@ async function runHunt(paths: string[], flags: HuntFlags): Promise<number> {
     lines.push(
       `Rules: ${formatCount(rulesLoaded)} loaded, ${formatCount(rulesFailed)} failed${rulesFailed > 0 ? ' (details: ballotguard rules check)' : ''}. ` +
         `Skipped records: ${formatCount(counts.skipped)}. Warnings: ${formatCount(counts.warnings)}.` +
-        (counts.regexSkipped > 0 ? ` Regex evaluations skipped (value too long to evaluate safely): ${formatCount(counts.regexSkipped)}.` : ''),
+        (counts.regexSkipped > 0
+          ? ` Regex evaluations skipped (value too long to evaluate safely): ${formatCount(counts.regexSkipped)}.`
+          : ''),
     );
     if (perRule.size > 0) {
       const top = [...perRule.values()].sort((a, b) => b.count - a.count).slice(0, 10);
       lines.push('Top rules:');
       for (const rule of top) {
-        lines.push(`  ${String(rule.count).padStart(8)}  ${paint(colourErr, LEVEL_COLOURS[rule.level] ?? 'grey', rule.level.padEnd(13))} ${rule.title}`);
+        lines.push(
+          `  ${String(rule.count).padStart(8)}  ${paint(colourErr, LEVEL_COLOURS[rule.level] ?? 'grey', rule.level.padEnd(13))} ${rule.title}`,
+        );
       }
     }
     process.stderr.write(`${lines.join('\n')}\n`);
   }
   const nothingProcessed = counts.events === 0 && (counts.files === 0 || counts.failedFiles === counts.files);
   if (nothingProcessed) {
-    process.stderr.write(counts.files === 0 ? 'no input files found in the given paths\n' : 'none of the input files could be read\n');
+    process.stderr.write(
+      counts.files === 0
+        ? 'no input files found in the given paths\n'
+        : 'none of the input files could be read\n',
+    );
     return EXIT.failure;
   }
   return EXIT.ok;

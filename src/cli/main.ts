@@ -8,13 +8,17 @@ import { huntCommand } from './hunt.js';
 import { rulesCommand } from './rules.js';
 
 function version(): string {
-  const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+  const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return manifest.version;
 }
 
 export function buildProgram(): Command {
   const program = new Command('ballotguard')
-    .description('Ballotguard: defend election infrastructure and officials against state-sponsored intrusion')
+    .description(
+      'Ballotguard: defend election infrastructure and officials against state-sponsored intrusion',
+    )
     .version(version())
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
@@ -42,7 +46,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv]);
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      )
+        return EXIT.ok;
       return EXIT.usage;
     }
     process.stderr.write(`ballotguard: ${describeError(error)}\n`);

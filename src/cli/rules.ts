@@ -31,9 +31,15 @@ Examples:
 
 Exit status: 0 every rule loaded; 1 any rule failed; 2 usage error.`,
     )
-    .action(async (paths: string[], flags: { format: string; mapping?: string[]; placeholders?: string; verbose?: boolean }, command: Command) => {
-      command.setOptionValue('exitCode', await runCheck(paths, flags));
-    });
+    .action(
+      async (
+        paths: string[],
+        flags: { format: string; mapping?: string[]; placeholders?: string; verbose?: boolean },
+        command: Command,
+      ) => {
+        command.setOptionValue('exitCode', await runCheck(paths, flags));
+      },
+    );
   rules
     .command('test')
     .description('Run the *.tests.yaml beside rules: events that must and must not match')
@@ -58,15 +64,25 @@ Examples:
 
 Exit status: 0 all tests pass; 1 any test fails or cannot run; 2 usage error.`,
     )
-    .action(async (paths: string[], flags: { format: string; mapping?: string[]; placeholders?: string }, command: Command) => {
-      command.setOptionValue('exitCode', await runTests(paths, flags));
-    });
+    .action(
+      async (
+        paths: string[],
+        flags: { format: string; mapping?: string[]; placeholders?: string },
+        command: Command,
+      ) => {
+        command.setOptionValue('exitCode', await runTests(paths, flags));
+      },
+    );
   return rules;
 }
 
-async function runCheck(paths: string[], flags: { format: string; mapping?: string[]; placeholders?: string; verbose?: boolean }): Promise<number> {
+async function runCheck(
+  paths: string[],
+  flags: { format: string; mapping?: string[]; placeholders?: string; verbose?: boolean },
+): Promise<number> {
   const format = parseFormat(flags.format, 'table');
-  if (format !== 'table' && format !== 'json') throw new UsageError('rules check supports --format table or json');
+  if (format !== 'table' && format !== 'json')
+    throw new UsageError('rules check supports --format table or json');
   const reporter = new IssueReporter((text) => process.stderr.write(text), Infinity);
   const prepared = await prepareRules(
     {
@@ -77,20 +93,40 @@ async function runCheck(paths: string[], flags: { format: string; mapping?: stri
     },
     reporter.report,
   );
-  const compiled = compileRules(prepared.loaded.sources, { mapping: prepared.mapping, placeholders: prepared.placeholders });
+  const compiled = compileRules(prepared.loaded.sources, {
+    mapping: prepared.mapping,
+    placeholders: prepared.placeholders,
+  });
   const failed = [
     ...prepared.loaded.issues
       .filter((issue) => issue.severity === 'error')
-      .map((issue) => ({ path: issue.location.file, id: issue.rule ?? '', code: issue.code, message: `${issue.message}${issue.location.line !== undefined ? ` (line ${issue.location.line})` : ''}` })),
+      .map((issue) => ({
+        path: issue.location.file,
+        id: issue.rule ?? '',
+        code: issue.code,
+        message: `${issue.message}${issue.location.line !== undefined ? ` (line ${issue.location.line})` : ''}`,
+      })),
     ...compiled.failed,
   ];
-  const summary = { files: prepared.loaded.files, rules: prepared.loaded.documents, loaded: compiled.rules.length, failed };
+  const summary = {
+    files: prepared.loaded.files,
+    rules: prepared.loaded.documents,
+    loaded: compiled.rules.length,
+    failed,
+  };
   if (format === 'json') process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else {
     const colour = colourEnabled(process.stdout);
-    const problems = [...prepared.loaded.issues, ...compiled.issues].filter((issue) => issue.severity === 'error' || flags.verbose);
-    for (const issue of problems) process.stdout.write(`${paint(colour, issue.severity === 'error' ? 'red' : 'yellow', formatIssue(issue))}\n`);
-    process.stdout.write(`${summary.files} file(s), ${summary.rules} rule document(s): ${summary.loaded} loaded, ${failed.length} failed.\n`);
+    const problems = [...prepared.loaded.issues, ...compiled.issues].filter(
+      (issue) => issue.severity === 'error' || flags.verbose,
+    );
+    for (const issue of problems)
+      process.stdout.write(
+        `${paint(colour, issue.severity === 'error' ? 'red' : 'yellow', formatIssue(issue))}\n`,
+      );
+    process.stdout.write(
+      `${summary.files} file(s), ${summary.rules} rule document(s): ${summary.loaded} loaded, ${failed.length} failed.\n`,
+    );
   }
   return failed.length === 0 ? EXIT.ok : EXIT.failure;
 }
@@ -137,25 +173,35 @@ async function findTestFiles(paths: readonly string[]): Promise<string[]> {
 
 async function ruleFileFor(testFile: string): Promise<string | undefined> {
   const base = join(dirname(testFile), basename(testFile).replace(/\.tests\.ya?ml$/i, ''));
-  for (const candidate of [`${base}.yml`, `${base}.yaml`]) if (await stat(candidate).catch(() => undefined)) return candidate;
+  for (const candidate of [`${base}.yml`, `${base}.yaml`])
+    if (await stat(candidate).catch(() => undefined)) return candidate;
   return undefined;
 }
 
 function readCases(data: unknown, key: string, file: string): TestCase[] {
-  if (typeof data !== 'object' || data === null) throw new Error(`${file}: a tests file must be a mapping with must_match and must_not_match`);
+  if (typeof data !== 'object' || data === null)
+    throw new Error(`${file}: a tests file must be a mapping with must_match and must_not_match`);
   const list = (data as Record<string, unknown>)[key];
   if (list === undefined || list === null) return [];
   if (!Array.isArray(list)) throw new Error(`${file}: '${key}' must be a list`);
   return list.map((entry: unknown, index) => {
-    if (typeof entry !== 'object' || entry === null || !('event' in entry)) throw new Error(`${file}: ${key}[${index}] needs an 'event'`);
+    if (typeof entry !== 'object' || entry === null || !('event' in entry))
+      throw new Error(`${file}: ${key}[${index}] needs an 'event'`);
     const record = entry as Record<string, unknown>;
-    return { name: typeof record['name'] === 'string' ? record['name'] : `${key}[${index}]`, event: record['event'] };
+    return {
+      name: typeof record['name'] === 'string' ? record['name'] : `${key}[${index}]`,
+      event: record['event'],
+    };
   });
 }
 
-async function runTests(paths: string[], flags: { format: string; mapping?: string[]; placeholders?: string }): Promise<number> {
+async function runTests(
+  paths: string[],
+  flags: { format: string; mapping?: string[]; placeholders?: string },
+): Promise<number> {
   const format = parseFormat(flags.format, 'table');
-  if (format !== 'table' && format !== 'json') throw new UsageError('rules test supports --format table or json');
+  if (format !== 'table' && format !== 'json')
+    throw new UsageError('rules test supports --format table or json');
   const testFiles = await findTestFiles(paths.length > 0 ? paths : [builtinRulesDir()]);
   if (testFiles.length === 0) throw new UsageError('no *.tests.yaml files found in the given paths');
   const outcomes: TestOutcome[] = [];
@@ -183,30 +229,49 @@ async function runTests(paths: string[], flags: { format: string; mapping?: stri
       fail(`the rule does not load: ${loadErrors.map(formatIssue).join('; ')}`);
       continue;
     }
-    const detector = new Detector({ sources: prepared.loaded.sources, mapping: prepared.mapping, placeholders: [...prepared.placeholders], minLevel: 'informational' });
+    const detector = new Detector({
+      sources: prepared.loaded.sources,
+      mapping: prepared.mapping,
+      placeholders: [...prepared.placeholders],
+      minLevel: 'informational',
+    });
     const document = prepared.loaded.sources[0]?.documents[0];
     const ruleId = document ? ruleIdOf(document, ruleFile, 0) : '';
     if (detector.rules.length === 0) {
-      const compiled = compileRules(prepared.loaded.sources, { mapping: prepared.mapping, placeholders: prepared.placeholders });
+      const compiled = compileRules(prepared.loaded.sources, {
+        mapping: prepared.mapping,
+        placeholders: prepared.placeholders,
+      });
       fail(`the rule does not compile: ${compiled.failed.map((failure) => failure.message).join('; ')}`);
       continue;
     }
     let cases: { must: TestCase[]; mustNot: TestCase[] };
     try {
       const data: unknown = parseYaml(await readFile(testFile, 'utf8'));
-      cases = { must: readCases(data, 'must_match', testFile), mustNot: readCases(data, 'must_not_match', testFile) };
+      cases = {
+        must: readCases(data, 'must_match', testFile),
+        mustNot: readCases(data, 'must_not_match', testFile),
+      };
     } catch (error) {
       fail((error as Error).message);
       continue;
     }
-    if (cases.must.length === 0 || cases.mustNot.length === 0) fail('a tests file needs at least one must_match and one must_not_match event');
+    if (cases.must.length === 0 || cases.mustNot.length === 0)
+      fail('a tests file needs at least one must_match and one must_not_match event');
     for (const [list, expect] of [
       [cases.must, 'match'],
       [cases.mustNot, 'no-match'],
     ] as const) {
       for (const testCase of list) {
         if (typeof testCase.event !== 'object' || testCase.event === null || Array.isArray(testCase.event)) {
-          outcomes.push({ file: testFile, rule: ruleId, name: testCase.name, expect, passed: false, detail: 'event must be a mapping' });
+          outcomes.push({
+            file: testFile,
+            rule: ruleId,
+            name: testCase.name,
+            expect,
+            passed: false,
+            detail: 'event must be a mapping',
+          });
           continue;
         }
         const matched = detector.matchEvent(testCase.event as Record<string, unknown>).length > 0;
@@ -217,19 +282,30 @@ async function runTests(paths: string[], flags: { format: string; mapping?: stri
           name: testCase.name,
           expect,
           passed,
-          ...(passed ? {} : { detail: expect === 'match' ? 'expected a match, got none' : 'expected no match, but the rule matched' }),
+          ...(passed
+            ? {}
+            : {
+                detail:
+                  expect === 'match'
+                    ? 'expected a match, got none'
+                    : 'expected no match, but the rule matched',
+              }),
         });
       }
     }
   }
   const failedCount = outcomes.filter((outcome) => !outcome.passed).length;
   if (format === 'json') {
-    process.stdout.write(`${JSON.stringify({ files: testFiles.length, tests: outcomes.length, passed: outcomes.length - failedCount, failed: failedCount, results: outcomes }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ files: testFiles.length, tests: outcomes.length, passed: outcomes.length - failedCount, failed: failedCount, results: outcomes }, null, 2)}\n`,
+    );
   } else {
     const colour = colourEnabled(process.stdout);
     for (const outcome of outcomes) {
       if (!outcome.passed) {
-        process.stdout.write(`${paint(colour, 'red', 'FAIL')} ${outcome.file} :: ${outcome.name} (${outcome.expect}) — ${outcome.detail ?? ''}\n`);
+        process.stdout.write(
+          `${paint(colour, 'red', 'FAIL')} ${outcome.file} :: ${outcome.name} (${outcome.expect}) — ${outcome.detail ?? ''}\n`,
+        );
       }
     }
     process.stdout.write(

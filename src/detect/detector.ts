@@ -6,7 +6,12 @@ import { EventView } from '../events/field-resolver.js';
 import type { Alert, EventOrigin } from '../events/event.js';
 import type { Issue } from '../issues.js';
 import type { MappingPipeline } from '../mapping/mapping.js';
-import type { CompiledRule, CompiledRuleSet, CompiledVariant, RuleSource } from '../sigma/compile/compile-rules.js';
+import type {
+  CompiledRule,
+  CompiledRuleSet,
+  CompiledVariant,
+  RuleSource,
+} from '../sigma/compile/compile-rules.js';
 import { compileRules } from '../sigma/compile/compile-rules.js';
 import { RuleIndex } from '../sigma/index/rule-index.js';
 import type { RuleLevel } from '../sigma/parse/ast.js';
@@ -20,6 +25,8 @@ export interface DetectorConfig {
   readonly mapping: MappingPipeline;
   readonly placeholders: readonly (readonly [string, readonly string[]])[];
   readonly minLevel: RuleLevel;
+  /** Keep rule ASTs after compiling (default true); worker threads set false to save memory. */
+  readonly retainDocuments?: boolean;
 }
 
 export interface BatchResult {
@@ -51,6 +58,7 @@ export class Detector {
     const compiled = compileRules(config.sources, {
       mapping: config.mapping,
       placeholders: new Map(config.placeholders),
+      ...(config.retainDocuments === false ? { retainDocuments: false } : {}),
       onRegexSkipped: () => {
         this.regexSkipped++;
       },

@@ -15,7 +15,11 @@ import { WorkerPool } from './pool.js';
 
 export interface HuntOptions {
   readonly paths: readonly string[];
-  readonly detector: DetectorConfig;
+  /**
+   * The rules, as a function so that the caller keeps no reference: once every thread has compiled its
+   * copy, the parsed rules can be garbage-collected (they are tens of megabytes for a large pack).
+   */
+  readonly detector: () => DetectorConfig;
   readonly threads: number;
   /** Force a source format by name instead of sniffing (`--input-format`). */
   readonly inputFormat?: string;
@@ -56,7 +60,16 @@ export interface HuntCounts {
 }
 
 export async function hunt(options: HuntOptions): Promise<HuntCounts> {
-  const counts: HuntCounts = { files: 0, events: 0, alerts: 0, skipped: 0, warnings: 0, regexSkipped: 0, bytes: 0, failedFiles: 0 };
+  const counts: HuntCounts = {
+    files: 0,
+    events: 0,
+    alerts: 0,
+    skipped: 0,
+    warnings: 0,
+    regexSkipped: 0,
+    bytes: 0,
+    failedFiles: 0,
+  };
   let currentFile = '';
   let bytesBeforeFile = 0;
   const deliver = (result: BatchResult): void => {
@@ -73,15 +86,24 @@ export async function hunt(options: HuntOptions): Promise<HuntCounts> {
     }
   };
 
-  const local = options.threads <= 1 ? new Detector(options.detector) : undefined;
-  const pool = local === undefined ? await WorkerPool.start(options.threads, options.detector, deliver) : undefined;
+  let config: DetectorConfig | undefined = options.detector();
+  const local = options.threads <= 1 ? new Detector(config) : undefined;
+  const pool =
+    local === undefined ? await WorkerPool.start(options.threads, config, deliver) : undefined;
+  config = undefined;
   const summary = local?.summary ?? pool!.summary!;
   if (options.onRulesReady && !options.onRulesReady(summary)) {
     if (pool !== undefined) await pool.close();
     return { ...counts, stopped: true };
   }
   const reportProgress = (): void =>
-    options.onProgress?.({ file: currentFile, files: counts.files, events: counts.events, alerts: counts.alerts, bytes: counts.bytes });
+    options.onProgress?.({
+      file: currentFile,
+      files: counts.files,
+      events: counts.events,
+      alerts: counts.alerts,
+      bytes: counts.bytes,
+    });
 
   try {
     for await (const path of discoverFiles(options.paths, options.onIssue)) {
@@ -95,7 +117,12 @@ export async function hunt(options: HuntOptions): Promise<HuntCounts> {
         batchBytes: DEFAULT_SOURCE_OPTIONS.batchBytes,
         onIssue: (issue: Issue) => {
           if (SKIPPED_RECORD_CODES.has(issue.code)) counts.skipped++;
-          else if (issue.code === 'file-vanished' || issue.code === 'unreadable' || issue.code === 'not-found') fileFailed = true;
+          else if (
+            issue.code === 'file-vanished' ||
+            issue.code === 'unreadable' ||
+            issue.code === 'not-found'
+          )
+            fileFailed = true;
           if (issue.severity === 'warning') counts.warnings++;
           options.onIssue(issue);
         },

@@ -24,12 +24,17 @@ export class WorkerPool {
 
   private constructor(private readonly deliver: (result: BatchResult) => void) {}
 
-  static async start(threads: number, config: DetectorConfig, deliver: (result: BatchResult) => void): Promise<WorkerPool> {
+  static async start(
+    threads: number,
+    config: DetectorConfig,
+    deliver: (result: BatchResult) => void,
+  ): Promise<WorkerPool> {
     const pool = new WorkerPool(deliver);
     const url = new URL('./worker.js', import.meta.url);
     await Promise.all(
       Array.from({ length: threads }, (_, index) => {
-        const worker = new Worker(url);
+        // A smaller young generation keeps each thread's resident memory down; scavenges stay cheap.
+        const worker = new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: 16 } });
         pool.workers.push(worker);
         pool.load.push(0);
         return new Promise<void>((resolve, reject) => {
@@ -85,7 +90,8 @@ export class WorkerPool {
     this.inFlight++;
     const seq = this.nextSeq++;
     const buffer = batch.bytes.buffer;
-    const transfer = buffer instanceof ArrayBuffer && batch.bytes.byteLength === buffer.byteLength ? [buffer] : [];
+    const transfer =
+      buffer instanceof ArrayBuffer && batch.bytes.byteLength === buffer.byteLength ? [buffer] : [];
     this.workers[target]!.postMessage({ type: 'batch', seq, batch } satisfies WorkerRequest, transfer);
   }
 

@@ -1,14 +1,16 @@
 /** Worker-thread entry: builds a `Detector` from the posted config and processes batches on request. */
 import { parentPort } from 'node:worker_threads';
 import type { RecordBatch } from '../sources/types.js';
-import type { DetectorConfig } from './detector.js';
+import type { BatchResult, DetectorConfig, RuleSetSummary } from './detector.js';
 import { Detector } from './detector.js';
 
-export type WorkerRequest = { readonly type: 'init'; readonly config: DetectorConfig } | { readonly type: 'batch'; readonly seq: number; readonly batch: RecordBatch };
+export type WorkerRequest =
+  | { readonly type: 'init'; readonly config: DetectorConfig }
+  | { readonly type: 'batch'; readonly seq: number; readonly batch: RecordBatch };
 
 export type WorkerResponse =
-  | { readonly type: 'ready'; readonly summary: import('./detector.js').RuleSetSummary }
-  | { readonly type: 'result'; readonly seq: number; readonly result: import('./detector.js').BatchResult }
+  | { readonly type: 'ready'; readonly summary: RuleSetSummary }
+  | { readonly type: 'result'; readonly seq: number; readonly result: BatchResult }
   | { readonly type: 'error'; readonly seq: number; readonly message: string };
 
 const port = parentPort;
@@ -17,7 +19,7 @@ if (port === null) throw new Error('detect/worker.js must run in a worker thread
 let detector: Detector | undefined;
 port.on('message', (request: WorkerRequest) => {
   if (request.type === 'init') {
-    detector = new Detector(request.config);
+    detector = new Detector({ ...request.config, retainDocuments: false });
     port.postMessage({ type: 'ready', summary: detector.summary } satisfies WorkerResponse);
     return;
   }
@@ -26,6 +28,10 @@ port.on('message', (request: WorkerRequest) => {
     const result = detector.processBatch(request.batch);
     port.postMessage({ type: 'result', seq: request.seq, result } satisfies WorkerResponse);
   } catch (error) {
-    port.postMessage({ type: 'error', seq: request.seq, message: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies WorkerResponse);
+    port.postMessage({
+      type: 'error',
+      seq: request.seq,
+      message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    } satisfies WorkerResponse);
   }
 });

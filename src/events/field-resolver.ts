@@ -15,7 +15,9 @@ type JsonObject = Record<string, unknown>;
 const MAX_PATH_DEPTH = 32;
 
 function asObject(value: unknown): JsonObject | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as JsonObject)
+    : undefined;
 }
 
 /** evtx_dump writes elements with attributes as `{"#text": value, "#attributes": {...}}`. */
@@ -189,13 +191,17 @@ export class EventView {
 
   /** Windows channel of the event, if any. */
   channel(): string | undefined {
-    const value = this.evtxShaped ? unwrapText(this.system?.['Channel']) : (this.raw['Channel'] ?? this.winlog?.['channel']);
+    const value = this.evtxShaped
+      ? unwrapText(this.system?.['Channel'])
+      : (this.raw['Channel'] ?? this.winlog?.['channel']);
     return typeof value === 'string' ? value : undefined;
   }
 
   /** Numeric Windows event ID, if any. */
   eventId(): number | undefined {
-    const value = this.evtxShaped ? unwrapText(this.system?.['EventID']) : (this.raw['EventID'] ?? this.winlog?.['event_id']);
+    const value = this.evtxShaped
+      ? unwrapText(this.system?.['EventID'])
+      : (this.raw['EventID'] ?? this.winlog?.['event_id']);
     if (typeof value === 'number') return value;
     if (typeof value === 'string' && value !== '') {
       const parsed = Number(value);
@@ -212,7 +218,13 @@ export class EventView {
       value = asObject(created?.['#attributes'])?.['SystemTime'];
     } else {
       const raw = this.raw;
-      value = raw['@timestamp'] ?? raw['timestamp'] ?? raw['TimeCreated'] ?? raw['EventTime'] ?? raw['time'] ?? raw['date'];
+      value =
+        raw['@timestamp'] ??
+        raw['timestamp'] ??
+        raw['TimeCreated'] ??
+        raw['EventTime'] ??
+        raw['time'] ??
+        raw['date'];
       const created = asObject(value);
       if (created !== undefined) value = asObject(created['#attributes'])?.['SystemTime'];
     }
@@ -231,6 +243,10 @@ export function normaliseTimestamp(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length < 8) return undefined;
   // Already ISO with Z: keep the source precision (evtx_dump writes microseconds).
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value)) return value;
-  const parsed = Date.parse(value.includes('T') || !/^\d{4}-\d{2}-\d{2} /.test(value) ? value : value.replace(' ', 'T') + (/[zZ]|[+-]\d{2}:?\d{2}$/.test(value) ? '' : 'Z'));
+  const parsed = Date.parse(
+    value.includes('T') || !/^\d{4}-\d{2}-\d{2} /.test(value)
+      ? value
+      : value.replace(' ', 'T') + (/[zZ]|[+-]\d{2}:?\d{2}$/.test(value) ? '' : 'Z'),
+  );
   return Number.isNaN(parsed) ? undefined : new Date(parsed).toISOString();
 }

@@ -31,7 +31,12 @@ async function collect(path: string, files: string[], issues: Issue[], depth: nu
   try {
     info = await stat(path);
   } catch (error) {
-    issues.push({ code: 'not-found', severity: 'error', message: `cannot read rules: ${(error as Error).message}`, location: { file: path } });
+    issues.push({
+      code: 'not-found',
+      severity: 'error',
+      message: `cannot read rules: ${(error as Error).message}`,
+      location: { file: path },
+    });
     return;
   }
   if (info.isDirectory()) {
@@ -64,7 +69,10 @@ export interface LoadRulesOptions {
   readonly cache?: RuleCache;
 }
 
-export async function loadRules(paths: readonly string[], options: LoadRulesOptions = {}): Promise<LoadedRules> {
+export async function loadRules(
+  paths: readonly string[],
+  options: LoadRulesOptions = {},
+): Promise<LoadedRules> {
   const cache = options.cache;
   const { files, issues } = await listRuleFiles(paths);
   const sources: RuleSource[] = [];
@@ -75,7 +83,12 @@ export async function loadRules(paths: readonly string[], options: LoadRulesOpti
       // Synchronous reads: thousands of small files load several times faster than with a promise each.
       const info = statSync(file);
       if (info.size > MAX_RULE_FILE_BYTES) {
-        issues.push({ code: 'rule-file-too-large', severity: 'error', message: `rule file is ${info.size} bytes (limit ${MAX_RULE_FILE_BYTES})`, location: { file } });
+        issues.push({
+          code: 'rule-file-too-large',
+          severity: 'error',
+          message: `rule file is ${info.size} bytes (limit ${MAX_RULE_FILE_BYTES})`,
+          location: { file },
+        });
         documents++;
         continue;
       }
@@ -93,7 +106,12 @@ export async function loadRules(paths: readonly string[], options: LoadRulesOpti
       issues.push(...parsed.issues);
       sources.push({ path: file, documents: parsed.documents });
     } catch (error) {
-      issues.push({ code: 'unreadable', severity: 'error', message: (error as Error).message, location: { file } });
+      issues.push({
+        code: 'unreadable',
+        severity: 'error',
+        message: (error as Error).message,
+        location: { file },
+      });
       documents++;
     }
   }
@@ -115,7 +133,8 @@ export async function loadPlaceholders(file: string): Promise<Map<string, string
     result.set(
       name.replace(/^%|%$/g, ''),
       values.map((item) => {
-        if (item === null || typeof item === 'object') throw new Error(`${file}: placeholder '${name}' must hold scalar values`);
+        if (item === null || typeof item === 'object')
+          throw new Error(`${file}: placeholder '${name}' must hold scalar values`);
         return String(item as string | number | boolean);
       }),
     );

@@ -50,7 +50,7 @@ function replacer(_key: string, value: unknown): unknown {
 }
 
 function reviver(_key: string, value: unknown): unknown {
-  if (typeof value === 'object' && value !== null && '__map' in value && Array.isArray((value as { __map: unknown }).__map)) {
+  if (typeof value === 'object' && value !== null && '__map' in value && Array.isArray(value.__map)) {
     return new Map((value as { __map: [unknown, unknown][] }).__map);
   }
   return value;

@@ -19,7 +19,13 @@ import { readJsonEvents } from '../helpers/events.js';
 import { referenceRuleMatches } from '../helpers/reference.js';
 
 const corpus = sharedPath('corpora/sigma');
-const RULE_FOLDERS = ['rules', 'rules-emerging-threats', 'rules-threat-hunting', 'rules-placeholder', 'rules-compliance'];
+const RULE_FOLDERS = [
+  'rules',
+  'rules-emerging-threats',
+  'rules-threat-hunting',
+  'rules-placeholder',
+  'rules-compliance',
+];
 
 interface RegressionCase {
   readonly dir: string;
@@ -42,7 +48,12 @@ function regressionCases(root: string): RegressionCase[] {
         const ruleId = info.rule_metadata?.[0]?.id;
         const json = readdirSync(dir).find((file) => file.endsWith('.json'));
         if (ruleId === undefined || json === undefined) continue;
-        cases.push({ dir, ruleId, matchCount: info.regression_tests_info?.[0]?.match_count ?? 1, json: join(dir, json) });
+        cases.push({
+          dir,
+          ruleId,
+          matchCount: info.regression_tests_info?.[0]?.match_count ?? 1,
+          json: join(dir, json),
+        });
       }
     }
   };
@@ -62,9 +73,16 @@ describe.skipIf(!corpus.available)('SigmaHQ corpus', () => {
     const mapping = defaultMapping();
     const compiled = compileRules(loaded.sources, { mapping, placeholders });
     rules = compiled.rules;
-    detector = new Detector({ sources: loaded.sources, mapping, placeholders: [...placeholders], minLevel: 'informational' });
+    detector = new Detector({
+      sources: loaded.sources,
+      mapping,
+      placeholders: [...placeholders],
+      minLevel: 'informational',
+    });
     const failures = [...loaded.issues.filter((issue) => issue.severity === 'error'), ...compiled.failed];
-    console.log(`SigmaHQ rules: ${loaded.documents} documents in ${loaded.files} files; ${rules.length} compiled; ${failures.length} failed`);
+    console.log(
+      `SigmaHQ rules: ${loaded.documents} documents in ${loaded.files} files; ${rules.length} compiled; ${failures.length} failed`,
+    );
     for (const failure of failures.slice(0, 20)) console.log('  failed:', JSON.stringify(failure));
   }, 120_000);
 
@@ -85,8 +103,12 @@ describe.skipIf(!corpus.available)('SigmaHQ corpus', () => {
     }
     for (const failure of compiled.failed) expect(failure.message.length).toBeGreaterThan(10);
     // Everything is accounted for: loaded, or failed with a reason.
-    expect(compiled.rules.length + compiled.failed.length + errors.length).toBeGreaterThanOrEqual(legacy.documents);
-    console.log(`deprecated+unsupported: ${legacy.documents} documents, ${compiled.rules.length} loaded, ${errors.length + compiled.failed.length} rejected with errors`);
+    expect(compiled.rules.length + compiled.failed.length + errors.length).toBeGreaterThanOrEqual(
+      legacy.documents,
+    );
+    console.log(
+      `deprecated+unsupported: ${legacy.documents} documents, ${compiled.rules.length} loaded, ${errors.length + compiled.failed.length} rejected with errors`,
+    );
   });
 
   it('fires every tested rule at least match_count times on the regression data (JSON twins)', async () => {
@@ -98,7 +120,8 @@ describe.skipIf(!corpus.available)('SigmaHQ corpus', () => {
       for (const event of await readJsonEvents(testCase.json)) {
         for (const rule of detector.matchEvent(event)) if (rule.id === testCase.ruleId) hits++;
       }
-      if (hits < testCase.matchCount) failures.push(`${relative(corpus.path, testCase.dir)}: ${hits} of ${testCase.matchCount}`);
+      if (hits < testCase.matchCount)
+        failures.push(`${relative(corpus.path, testCase.dir)}: ${hits} of ${testCase.matchCount}`);
     }
     console.log(`regression data: ${cases.length - failures.length} of ${cases.length} pass`);
     for (const failure of failures) console.log('  regression failure:', failure);
@@ -116,11 +139,16 @@ describe.skipIf(!corpus.available)('SigmaHQ corpus', () => {
         for (const rule of detector.rules) {
           comparisons++;
           const slow = referenceRuleMatches(rule, view, placeholders);
-          if (slow !== fast.has(rule.id)) disagreements.push(`${testCase.json} / ${rule.id} ${rule.title}: reference ${slow}, index ${!slow}`);
+          if (slow !== fast.has(rule.id))
+            disagreements.push(
+              `${testCase.json} / ${rule.id} ${rule.title}: reference ${slow}, index ${!slow}`,
+            );
         }
       }
     }
-    console.log(`differential (regression events): ${comparisons} rule×event comparisons, ${disagreements.length} disagreements`);
+    console.log(
+      `differential (regression events): ${comparisons} rule×event comparisons, ${disagreements.length} disagreements`,
+    );
     expect(disagreements.slice(0, 20)).toEqual([]);
   }, 300_000);
 });

@@ -42,11 +42,19 @@ level: high
 `;
 }
 
-export function matches(ruleText: string, event: Record<string, unknown>, placeholders: Record<string, string[]> = {}): boolean {
+export function matches(
+  ruleText: string,
+  event: Record<string, unknown>,
+  placeholders: Record<string, string[]> = {},
+): boolean {
   return detectorFor(ruleText, placeholders).matchEvent(event).length > 0;
 }
 
-export function sysmonEvent(eventId: number, data: Record<string, unknown>, computer = 'EC-WS-0001'): Record<string, unknown> {
+export function sysmonEvent(
+  eventId: number,
+  data: Record<string, unknown>,
+  computer = 'EC-WS-0001',
+): Record<string, unknown> {
   return {
     Event: {
       System: {

@@ -11,24 +11,39 @@ import { referenceDetectionMatches } from '../../src/sigma/reference/interpreter
 
 let mapping: MappingPipeline | undefined;
 
-export function referenceRuleMatches(rule: CompiledRule, view: EventView, placeholders: ReadonlyMap<string, readonly string[]>): boolean {
+export function referenceRuleMatches(
+  rule: CompiledRule,
+  view: EventView,
+  placeholders: ReadonlyMap<string, readonly string[]>,
+): boolean {
   mapping ??= defaultMapping();
-  const resolution = resolveLogsource(mapping, rule.document.logsource);
+  const document = rule.document;
+  if (document === undefined) throw new Error('the reference interpreter needs rules compiled with their documents');
+  const resolution = resolveLogsource(mapping, document.logsource);
   const channel = view.channel()?.toLowerCase();
   const detect = (renames: Readonly<Record<string, string>>): boolean =>
-    referenceDetectionMatches(rule.document.detection, view, { renames: new Map(Object.entries(renames)), placeholders });
+    referenceDetectionMatches(document.detection, view, {
+      renames: new Map(Object.entries(renames)),
+      placeholders,
+    });
   if (resolution.kind === 'generic') return channel === undefined && detect(resolution.variant.fieldRenames);
-  if (resolution.kind === 'unknown-windows') return channel !== undefined && detect(resolution.variant.fieldRenames);
-  if (channel === undefined) return resolution.nonWindows !== undefined && detect(resolution.nonWindows.fieldRenames);
+  if (resolution.kind === 'unknown-windows')
+    return channel !== undefined && detect(resolution.variant.fieldRenames);
+  if (channel === undefined)
+    return resolution.nonWindows !== undefined && detect(resolution.nonWindows.fieldRenames);
   const eventId = view.eventId();
-  const fields = fieldsReadNegatively(rule.document.detection);
+  const fields = fieldsReadNegatively(document.detection);
   for (const variant of resolution.variants) {
     if (unsupportedFields(variant, fields).length > 0) continue;
     if (!variant.channels.some((name) => name.toLowerCase() === channel)) continue;
-    if (variant.eventIds.length > 0 && (eventId === undefined || !variant.eventIds.includes(eventId))) continue;
+    if (variant.eventIds.length > 0 && (eventId === undefined || !variant.eventIds.includes(eventId)))
+      continue;
     const conditionsHold = variant.conditions.every((condition) => {
       const value = view.get(condition.field);
-      return (typeof value === 'string' || typeof value === 'number') && condition.values.some((expected) => expected.toLowerCase() === String(value).toLowerCase());
+      return (
+        (typeof value === 'string' || typeof value === 'number') &&
+        condition.values.some((expected) => expected.toLowerCase() === String(value).toLowerCase())
+      );
     });
     if (conditionsHold && detect(variant.fieldRenames)) return true;
   }

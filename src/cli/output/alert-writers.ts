@@ -25,7 +25,12 @@ function hostOf(alert: Alert): string {
   const event = alert.event;
   if (typeof event !== 'object' || event === null) return '';
   const view = new EventView(event as Record<string, unknown>);
-  const host = view.get('Computer') ?? view.get('host.name') ?? view.get('hostname') ?? view.get('host') ?? view.get('s-computername');
+  const host =
+    view.get('Computer') ??
+    view.get('host.name') ??
+    view.get('hostname') ??
+    view.get('host') ??
+    view.get('s-computername');
   return typeof host === 'string' ? host : '';
 }
 
@@ -40,7 +45,11 @@ function fit(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
 }
 
-export function createAlertWriter(format: OutputFormat, write: (text: string) => void, colour: boolean): AlertWriter {
+export function createAlertWriter(
+  format: OutputFormat,
+  write: (text: string) => void,
+  colour: boolean,
+): AlertWriter {
   switch (format) {
     case 'ndjson':
       return { write: (alert) => write(`${JSON.stringify(alert)}\n`), end: () => undefined };
@@ -80,12 +89,16 @@ export function createAlertWriter(format: OutputFormat, write: (text: string) =>
       return {
         write: (alert) => {
           if (!header) {
-            write(`${paint(colour, 'bold', `${fit('TIME', 24)} ${fit('LEVEL', 13)} ${fit('RULE', 56)} ${fit('HOST', 22)} SOURCE`)}\n`);
+            write(
+              `${paint(colour, 'bold', `${fit('TIME', 24)} ${fit('LEVEL', 13)} ${fit('RULE', 56)} ${fit('HOST', 22)} SOURCE`)}\n`,
+            );
             header = true;
           }
           const level = paint(colour, LEVEL_COLOURS[alert.rule.level] ?? 'grey', fit(alert.rule.level, 13));
           const where = position(alert);
-          write(`${fit(alert.timestamp, 24)} ${level} ${fit(alert.rule.title, 56)} ${fit(hostOf(alert), 22)} ${basename(where)}\n`);
+          write(
+            `${fit(alert.timestamp, 24)} ${level} ${fit(alert.rule.title, 56)} ${fit(hostOf(alert), 22)} ${basename(where)}\n`,
+          );
         },
         end: () => {
           if (!header) write('No alerts.\n');

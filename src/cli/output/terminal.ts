@@ -2,7 +2,11 @@
 import type { WriteStream } from 'node:tty';
 
 export function colourEnabled(stream: NodeJS.WritableStream): boolean {
-  return Boolean((stream as Partial<WriteStream>).isTTY) && process.env['NO_COLOR'] === undefined && process.env['TERM'] !== 'dumb';
+  return (
+    Boolean((stream as Partial<WriteStream>).isTTY) &&
+    process.env['NO_COLOR'] === undefined &&
+    process.env['TERM'] !== 'dumb'
+  );
 }
 
 const CODES = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, grey: 90, bold: 1 } as const;

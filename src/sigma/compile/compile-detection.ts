@@ -26,14 +26,18 @@ export function conjunction(children: readonly CompiledPredicate[]): CompiledPre
   let needs: Needs = null;
   let eventIds: Set<number> | null = null;
   for (const child of children) {
-    if (child.needs !== null && (needs === null || needsScore(child.needs) > needsScore(needs))) needs = child.needs;
+    if (child.needs !== null && (needs === null || needsScore(child.needs) > needsScore(needs)))
+      needs = child.needs;
     if (child.eventIds !== null) {
       eventIds = intersect(eventIds, child.eventIds);
     }
   }
   const test =
     tests.length === 2
-      ? ((a, b) => (view: EventView) => a(view) && b(view))(tests[0]!, tests[1]!)
+      ? (
+          (a, b) => (view: EventView) =>
+            a(view) && b(view)
+        )(tests[0]!, tests[1]!)
       : (view: EventView) => {
           for (const t of tests) if (!t(view)) return false;
           return true;
@@ -44,7 +48,9 @@ export function conjunction(children: readonly CompiledPredicate[]): CompiledPre
 export function disjunction(children: readonly CompiledPredicate[]): CompiledPredicate {
   if (children.length === 1) return children[0]!;
   const tests = children.map((child) => child.test);
-  const needs: Needs = children.every((child) => child.needs !== null) ? children.flatMap((child) => child.needs!) : null;
+  const needs: Needs = children.every((child) => child.needs !== null)
+    ? children.flatMap((child) => child.needs!)
+    : null;
   const eventIds = children.every((child) => child.eventIds !== null)
     ? new Set(children.flatMap((child) => [...child.eventIds!]))
     : null;

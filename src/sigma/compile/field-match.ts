@@ -104,7 +104,8 @@ function fail(item: FieldMatch, code: string, message: string): never {
 /** Scalars as the text Sigma compares; arrays and objects have no text form. */
 function textOf(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
   return undefined;
 }
 
@@ -142,7 +143,8 @@ export function compileFieldMatch(item: FieldMatch, options: CompileOptions): Co
   }
   if (has('exists')) return compileExists(item, eventField);
   if (has('fieldref')) return compileFieldref(item, eventField, cased, neq);
-  if ((has('i') || has('m') || has('s')) && !has('re')) fail(item, 'modifier-misuse', "'i', 'm' and 's' only qualify 're'");
+  if ((has('i') || has('m') || has('s')) && !has('re'))
+    fail(item, 'modifier-misuse', "'i', 'm' and 's' only qualify 're'");
 
   const matchers = item.values.map((value) => compileValue(item, value, options, cased));
 
@@ -180,18 +182,25 @@ export function compileFieldMatch(item: FieldMatch, options: CompileOptions): Co
       // Every value must match, so the best single value's literals are a requirement.
       let best: readonly LiteralNeed[] | null = null;
       for (const matcher of matchers) {
-        if (matcher.literals !== null && (best === null || score(matcher.literals) > score(best))) best = matcher.literals;
+        if (matcher.literals !== null && (best === null || score(matcher.literals) > score(best)))
+          best = matcher.literals;
       }
       if (best !== null) needs = best.map((need) => ({ field: eventField, ...need }));
     } else if (matchers.every((matcher) => matcher.literals !== null)) {
-      needs = matchers.flatMap((matcher) => matcher.literals!.map((need) => ({ field: eventField, ...need })));
+      needs = matchers.flatMap((matcher) =>
+        matcher.literals!.map((need) => ({ field: eventField, ...need })),
+      );
     }
   }
 
   let eventIds: Set<number> | null = null;
   if (item.field === 'EventID' && modifiers.length === 0 && !neq) {
     const ids = item.values.map((value) =>
-      value.kind === 'number' ? value.value : value.kind === 'string' && /^\d+$/.test(value.value) ? Number(value.value) : NaN,
+      value.kind === 'number'
+        ? value.value
+        : value.kind === 'string' && /^\d+$/.test(value.value)
+          ? Number(value.value)
+          : NaN,
     );
     if (ids.every((id) => Number.isInteger(id))) eventIds = new Set(ids);
   }
@@ -246,16 +255,31 @@ function compileExists(item: FieldMatch, eventField: string | null): CompiledPre
   if (item.values.length !== 1 || value?.kind !== 'boolean') {
     fail(item, 'modifier-misuse', "'exists' takes one boolean value (true or false)");
   }
-  if (item.modifiers.length !== 1) fail(item, 'modifier-misuse', "'exists' cannot be combined with other modifiers");
+  if (item.modifiers.length !== 1)
+    fail(item, 'modifier-misuse', "'exists' cannot be combined with other modifiers");
   const expected = value.value;
   return { test: (view) => (view.get(eventField) !== undefined) === expected, needs: null, eventIds: null };
 }
 
-function compileFieldref(item: FieldMatch, eventField: string | null, cased: boolean, neq: boolean): CompiledPredicate {
+function compileFieldref(
+  item: FieldMatch,
+  eventField: string | null,
+  cased: boolean,
+  neq: boolean,
+): CompiledPredicate {
   if (eventField === null) fail(item, 'modifier-misuse', "'fieldref' needs a field name");
-  const allowed = new Set<ModifierName>(['fieldref', 'neq', 'cased', 'all', 'contains', 'startswith', 'endswith']);
+  const allowed = new Set<ModifierName>([
+    'fieldref',
+    'neq',
+    'cased',
+    'all',
+    'contains',
+    'startswith',
+    'endswith',
+  ]);
   for (const modifier of item.modifiers) {
-    if (!allowed.has(modifier)) fail(item, 'modifier-misuse', `'fieldref' cannot be combined with '${modifier}'`);
+    if (!allowed.has(modifier))
+      fail(item, 'modifier-misuse', `'fieldref' cannot be combined with '${modifier}'`);
   }
   const mode = item.modifiers.includes('contains')
     ? 'contains'
@@ -271,7 +295,13 @@ function compileFieldref(item: FieldMatch, eventField: string | null, cased: boo
   const compare = (left: string, right: string): boolean => {
     const a = cased ? left : left.toLowerCase();
     const b = cased ? right : right.toLowerCase();
-    return mode === 'equals' ? a === b : mode === 'contains' ? a.includes(b) : mode === 'startswith' ? a.startsWith(b) : a.endsWith(b);
+    return mode === 'equals'
+      ? a === b
+      : mode === 'contains'
+        ? a.includes(b)
+        : mode === 'startswith'
+          ? a.startsWith(b)
+          : a.endsWith(b);
   };
   const tests = others.map((other) => (view: EventView): boolean => {
     const left = textOf(view.get(eventField));
@@ -287,7 +317,11 @@ function compileFieldref(item: FieldMatch, eventField: string | null, cased: boo
   };
 }
 
-function keywordPredicate(test: ValueTest, all: boolean, matchers: readonly ValueMatcher[]): (view: EventView) => boolean {
+function keywordPredicate(
+  test: ValueTest,
+  all: boolean,
+  matchers: readonly ValueMatcher[],
+): (view: EventView) => boolean {
   // Keywords search every value of the event. With `all`, each keyword may be in a different field.
   if (all) {
     const tests = matchers.map((matcher) => matcher.test);
@@ -296,13 +330,19 @@ function keywordPredicate(test: ValueTest, all: boolean, matchers: readonly Valu
   return (view) => someLeaf(view.raw, (leaf) => test(leaf, view));
 }
 
-function compileValue(item: FieldMatch, value: SigmaValue, options: CompileOptions, cased: boolean): ValueMatcher {
+function compileValue(
+  item: FieldMatch,
+  value: SigmaValue,
+  options: CompileOptions,
+  cased: boolean,
+): ValueMatcher {
   const modifiers = item.modifiers;
   const has = (name: ModifierName): boolean => modifiers.includes(name);
   const keyword = item.field === null;
 
   if (value.kind === 'null') {
-    if (modifiers.some((modifier) => modifier !== 'all')) fail(item, 'modifier-misuse', 'null cannot take modifiers');
+    if (modifiers.some((modifier) => modifier !== 'all'))
+      fail(item, 'modifier-misuse', 'null cannot take modifiers');
     return { test: (fieldValue) => fieldValue === undefined || fieldValue === null, literals: null };
   }
 
@@ -314,11 +354,15 @@ function compileValue(item: FieldMatch, value: SigmaValue, options: CompileOptio
     return compileNumericValue(item, value, timePartName, comparison);
   }
 
-  const stringy = modifiers.some((modifier) => POSITIONS.has(modifier) || ENCODINGS.has(modifier) || modifier === 'windash' || modifier === 'expand');
+  const stringy = modifiers.some(
+    (modifier) =>
+      POSITIONS.has(modifier) || ENCODINGS.has(modifier) || modifier === 'windash' || modifier === 'expand',
+  );
   if (!stringy && !keyword && (value.kind === 'number' || value.kind === 'boolean')) {
     return compileScalarEquality(value, cased);
   }
-  const raw = value.kind === 'string' ? value.value : value.kind === 'number' ? value.raw : String(value.value);
+  const raw =
+    value.kind === 'string' ? value.value : value.kind === 'number' ? value.raw : String(value.value);
 
   // Transformation chain, in the order written: each original value becomes a set of alternatives.
   let alternatives: (Pattern | Uint8Array)[];
@@ -341,7 +385,8 @@ function compileValue(item: FieldMatch, value: SigmaValue, options: CompileOptio
 
   const plainText = (alternative: Pattern | Uint8Array, modifier: string): string => {
     if (alternative instanceof Uint8Array) return bytesAsLatin1(alternative);
-    if (hasWildcards(alternative)) fail(item, 'modifier-misuse', `'${modifier}' cannot encode a value with wildcards`);
+    if (hasWildcards(alternative))
+      fail(item, 'modifier-misuse', `'${modifier}' cannot encode a value with wildcards`);
     return patternText(alternative);
   };
   const toBytes = (alternative: Pattern | Uint8Array, modifier: string): Uint8Array =>
@@ -357,10 +402,14 @@ function compileValue(item: FieldMatch, value: SigmaValue, options: CompileOptio
           );
           break;
         case 'base64':
-          alternatives = alternatives.map((alternative) => plainPattern(base64(toBytes(alternative, modifier))));
+          alternatives = alternatives.map((alternative) =>
+            plainPattern(base64(toBytes(alternative, modifier))),
+          );
           break;
         case 'base64offset':
-          alternatives = alternatives.flatMap((alternative) => base64OffsetVariants(toBytes(alternative, modifier)).map(plainPattern));
+          alternatives = alternatives.flatMap((alternative) =>
+            base64OffsetVariants(toBytes(alternative, modifier)).map(plainPattern),
+          );
           break;
         case 'utf16le':
         case 'wide':
@@ -375,7 +424,8 @@ function compileValue(item: FieldMatch, value: SigmaValue, options: CompileOptio
         case 'contains':
         case 'startswith':
         case 'endswith':
-          if (position !== null && position !== modifier) fail(item, 'modifier-misuse', `'${position}' and '${modifier}' conflict`);
+          if (position !== null && position !== modifier)
+            fail(item, 'modifier-misuse', `'${position}' and '${modifier}' conflict`);
           position = modifier;
           break;
         case 'all':
@@ -447,13 +497,17 @@ function windashPatterns(pattern: Pattern): Pattern[] {
   return results;
 }
 
-function compileScalarEquality(value: SigmaValue & { kind: 'number' | 'boolean' }, cased: boolean): ValueMatcher {
+function compileScalarEquality(
+  value: SigmaValue & { kind: 'number' | 'boolean' },
+  cased: boolean,
+): ValueMatcher {
   if (value.kind === 'boolean') {
     const expected = value.value;
     const text = String(expected);
     return {
       test: (fieldValue) =>
-        fieldValue === expected || (typeof fieldValue === 'string' && (cased ? fieldValue : fieldValue.toLowerCase()) === text),
+        fieldValue === expected ||
+        (typeof fieldValue === 'string' && (cased ? fieldValue : fieldValue.toLowerCase()) === text),
       literals: null,
     };
   }
@@ -510,7 +564,8 @@ function compileCidrValue(item: FieldMatch, value: SigmaValue): ValueMatcher {
   }
   const text = value.kind === 'string' ? value.value : value.kind === 'number' ? value.raw : '';
   const range = parseCidr(text);
-  if (range === undefined) fail(item, 'invalid-cidr', `'${text}' is not an IPv4 or IPv6 network (like 10.0.0.0/8 or fe80::/10)`);
+  if (range === undefined)
+    fail(item, 'invalid-cidr', `'${text}' is not an IPv4 or IPv6 network (like 10.0.0.0/8 or fe80::/10)`);
   return {
     test: (fieldValue) => {
       const ip = textOf(fieldValue);
@@ -534,8 +589,10 @@ function compileNumericValue(
   if (item.modifiers.filter((modifier) => COMPARISONS.has(modifier)).length > 1) {
     fail(item, 'modifier-misuse', 'only one of lt, lte, gt, gte may be given');
   }
-  const expected = value.kind === 'number' ? value.value : value.kind === 'string' ? numberOf(value.value) : undefined;
-  if (expected === undefined) fail(item, 'modifier-misuse', `'${part ?? comparison ?? ''}' needs a numeric value`);
+  const expected =
+    value.kind === 'number' ? value.value : value.kind === 'string' ? numberOf(value.value) : undefined;
+  if (expected === undefined)
+    fail(item, 'modifier-misuse', `'${part ?? comparison ?? ''}' needs a numeric value`);
   const compare: (actual: number) => boolean =
     comparison === 'lt'
       ? (actual) => actual < expected

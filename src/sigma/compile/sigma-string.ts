@@ -5,7 +5,8 @@
  * regular expression, so a value can't make matching super-linear.
  */
 
-export type Segment = { readonly kind: 'text'; readonly text: string } | { readonly kind: 'star' } | { readonly kind: 'one' };
+export type Segment =
+  { readonly kind: 'text'; readonly text: string } | { readonly kind: 'star' } | { readonly kind: 'one' };
 
 /** A parsed Sigma string: a sequence of text and wildcard segments. Adjacent text is merged. */
 export interface Pattern {
@@ -54,24 +55,31 @@ export function patternText(pattern: Pattern): string {
 }
 
 export function withLeadingStar(pattern: Pattern): Pattern {
-  return pattern.segments[0]?.kind === 'star' ? pattern : { segments: [{ kind: 'star' }, ...pattern.segments] };
+  return pattern.segments[0]?.kind === 'star'
+    ? pattern
+    : { segments: [{ kind: 'star' }, ...pattern.segments] };
 }
 
 export function withTrailingStar(pattern: Pattern): Pattern {
-  return pattern.segments.at(-1)?.kind === 'star' ? pattern : { segments: [...pattern.segments, { kind: 'star' }] };
+  return pattern.segments.at(-1)?.kind === 'star'
+    ? pattern
+    : { segments: [...pattern.segments, { kind: 'star' }] };
 }
 
 /** Maps every text segment (for case folding and encodings); wildcards stay. */
 export function mapText(pattern: Pattern, map: (text: string) => string): Pattern {
   return {
-    segments: pattern.segments.map((segment) => (segment.kind === 'text' ? { kind: 'text', text: map(segment.text) } : segment)),
+    segments: pattern.segments.map((segment) =>
+      segment.kind === 'text' ? { kind: 'text', text: map(segment.text) } : segment,
+    ),
   };
 }
 
 /** Longest wildcard-free piece: text that any matching value must contain. */
 export function longestLiteral(pattern: Pattern): string {
   let best = '';
-  for (const segment of pattern.segments) if (segment.kind === 'text' && segment.text.length > best.length) best = segment.text;
+  for (const segment of pattern.segments)
+    if (segment.kind === 'text' && segment.text.length > best.length) best = segment.text;
   return best;
 }
 
@@ -102,11 +110,21 @@ export function compilePattern(pattern: Pattern): (value: string) => boolean {
       return (value) => value.startsWith(text);
     }
   }
-  if (segments.length === 3 && first.kind === 'star' && last.kind === 'star' && segments[1]!.kind === 'text') {
+  if (
+    segments.length === 3 &&
+    first.kind === 'star' &&
+    last.kind === 'star' &&
+    segments[1]!.kind === 'text'
+  ) {
     const text = (segments[1] as { text: string }).text;
     return (value) => value.includes(text);
   }
-  if (segments.length === 3 && first.kind === 'text' && segments[1]!.kind === 'star' && last.kind === 'text') {
+  if (
+    segments.length === 3 &&
+    first.kind === 'text' &&
+    segments[1]!.kind === 'star' &&
+    last.kind === 'text'
+  ) {
     const head = first.text;
     const tail = last.text;
     const minLength = head.length + tail.length;

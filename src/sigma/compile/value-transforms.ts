@@ -14,7 +14,8 @@ export function windashVariants(text: string): string[] {
   for (const match of text.matchAll(WINDASH_SITE)) sites.push(match.index);
   if (sites.length === 0) return [text];
   const total = WINDASH_CHARS.length ** sites.length;
-  if (total > MAX_EXPANSIONS) throw new RangeError(`windash would create ${total} variants (more than ${MAX_EXPANSIONS})`);
+  if (total > MAX_EXPANSIONS)
+    throw new RangeError(`windash would create ${total} variants (more than ${MAX_EXPANSIONS})`);
   let variants = [''];
   let previous = 0;
   for (const site of sites) {
@@ -71,7 +72,7 @@ export function base64OffsetVariants(bytes: Uint8Array): string[] {
     padded.set(bytes, shift);
     const encoded = base64(padded);
     const end = endTrim[(bytes.length + shift) % 3]!;
-    variants.push(encoded.slice(startTrim[shift]!, end === 0 ? encoded.length : encoded.length - end));
+    variants.push(encoded.slice(startTrim[shift], end === 0 ? encoded.length : encoded.length - end));
   }
   return variants;
 }
@@ -120,7 +121,8 @@ export function expandPlaceholders(
   let values = [''];
   for (const options of parts) {
     values = values.flatMap((prefix) => options.map((option) => prefix + option));
-    if (values.length > MAX_EXPANSIONS) throw new RangeError(`placeholder expansion creates more than ${MAX_EXPANSIONS} values`);
+    if (values.length > MAX_EXPANSIONS)
+      throw new RangeError(`placeholder expansion creates more than ${MAX_EXPANSIONS} values`);
   }
   return { values, missing };
 }
@@ -178,7 +180,12 @@ export function parseCidr(text: string): IpRange | undefined {
   if (ip === undefined) return undefined;
   const bits = ip.version === 4 ? 32 : 128;
   const prefix = prefixText === undefined ? bits : Number(prefixText);
-  if (!Number.isInteger(prefix) || prefix < 0 || prefix > bits || (prefixText !== undefined && !/^\d+$/.test(prefixText))) {
+  if (
+    !Number.isInteger(prefix) ||
+    prefix < 0 ||
+    prefix > bits ||
+    (prefixText !== undefined && !/^\d+$/.test(prefixText))
+  ) {
     return undefined;
   }
   const all = (1n << BigInt(bits)) - 1n;
@@ -192,7 +199,7 @@ export function ipInRange(text: string, range: IpRange): boolean {
   if (ip.version !== range.version) {
     // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) belongs to the IPv4 range.
     if (range.version === 4 && ip.version === 6 && ip.value >> 32n === 0xffffn) {
-      return ((ip.value & 0xffffffffn) & range.mask) === range.network;
+      return (ip.value & 0xffffffffn & range.mask) === range.network;
     }
     return false;
   }
@@ -212,7 +219,9 @@ export function timePart(value: unknown, part: TimePart): number | undefined {
     const match = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2}))?/.exec(value);
     if (match) {
       const [, year, month, day, hour, minute] = match;
-      date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour ?? 0), Number(minute ?? 0)));
+      date = new Date(
+        Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour ?? 0), Number(minute ?? 0)),
+      );
     } else date = new Date(value);
   } else return undefined;
   if (Number.isNaN(date.getTime())) return undefined;
@@ -237,5 +246,11 @@ function isoWeek(date: Date): number {
   const dayNumber = (target.getUTCDay() + 6) % 7;
   target.setUTCDate(target.getUTCDate() - dayNumber + 3);
   const firstThursday = new Date(Date.UTC(target.getUTCFullYear(), 0, 4));
-  return 1 + Math.round(((target.getTime() - firstThursday.getTime()) / 86400000 - 3 + ((firstThursday.getUTCDay() + 6) % 7)) / 7);
+  return (
+    1 +
+    Math.round(
+      ((target.getTime() - firstThursday.getTime()) / 86400000 - 3 + ((firstThursday.getUTCDay() + 6) % 7)) /
+        7,
+    )
+  );
 }

@@ -21,7 +21,9 @@ function prng(seed: number): () => number {
 
 describe('LiteralScanner', () => {
   it('finds long, short and one-character literals, ignoring case', () => {
-    expect(hits(['mimikatz', '\\cmd.exe', '-e', '^', 'zz'], 'C:\\Windows\\CMD.EXE /c MimiKatz -E ^')).toEqual(['mimikatz', '\\cmd.exe', '-e', '^']);
+    expect(hits(['mimikatz', '\\cmd.exe', '-e', '^', 'zz'], 'C:\\Windows\\CMD.EXE /c MimiKatz -E ^')).toEqual(
+      ['mimikatz', '\\cmd.exe', '-e', '^'],
+    );
   });
 
   it('folds non-ASCII case through toLowerCase (Cyrillic, Kelvin sign) and finds emoji', () => {
@@ -39,9 +41,16 @@ describe('LiteralScanner', () => {
   it('agrees with a naive search on random inputs', () => {
     const random = prng(7);
     const alphabet = 'abcAB-\\. é😀';
-    const pick = (length: number): string => Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]!).join('');
+    const pick = (length: number): string =>
+      Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]!).join('');
     for (let round = 0; round < 300; round++) {
-      const literals = [...new Set(Array.from({ length: 1 + Math.floor(random() * 12) }, () => pick(1 + Math.floor(random() * 5)).toLowerCase()))];
+      const literals = [
+        ...new Set(
+          Array.from({ length: 1 + Math.floor(random() * 12) }, () =>
+            pick(1 + Math.floor(random() * 5)).toLowerCase(),
+          ),
+        ),
+      ];
       const text = pick(Math.floor(random() * 60));
       const expected = literals.filter((literal) => text.toLowerCase().includes(literal));
       expect(hits(literals, text), `${JSON.stringify(literals)} in ${JSON.stringify(text)}`).toEqual(

@@ -136,7 +136,8 @@ export class LiteralScanner {
             if (this.entryKey[entry] === key) {
               const start = i - 2 - this.entryOffset[entry]!;
               const id = this.entryLiteral[entry]!;
-              if (start >= 0 && matchesAt(text, start, this.literals[id]!, folding)) onHit(this.idOffset + id);
+              if (start >= 0 && matchesAt(text, start, this.literals[id]!, folding))
+                onHit(this.idOffset + id);
             }
             entry = this.next[entry]!;
           } while (entry >= 0);
@@ -148,12 +149,22 @@ export class LiteralScanner {
     return folding && nonAscii;
   }
 
-  private checkShort(text: string, at: number, first: number, folding: boolean, onHit: (literalId: number) => void): void {
+  private checkShort(
+    text: string,
+    at: number,
+    first: number,
+    folding: boolean,
+    onHit: (literalId: number) => void,
+  ): void {
     const ids = this.shortByFirst.get(first);
     if (ids === undefined) return;
     for (const id of ids) {
       const literal = this.literals[id]!;
-      if (literal.length === 1 || (at + 1 < text.length && (folding ? fold(text.charCodeAt(at + 1)) : text.charCodeAt(at + 1)) === literal.charCodeAt(1))) {
+      if (
+        literal.length === 1 ||
+        (at + 1 < text.length &&
+          (folding ? fold(text.charCodeAt(at + 1)) : text.charCodeAt(at + 1)) === literal.charCodeAt(1))
+      ) {
         onHit(this.idOffset + id);
       }
     }
@@ -163,6 +174,7 @@ export class LiteralScanner {
 function matchesAt(text: string, start: number, literal: string, folding: boolean): boolean {
   if (start + literal.length > text.length) return false;
   if (!folding) return text.startsWith(literal, start);
-  for (let i = 0; i < literal.length; i++) if (fold(text.charCodeAt(start + i)) !== literal.charCodeAt(i)) return false;
+  for (let i = 0; i < literal.length; i++)
+    if (fold(text.charCodeAt(start + i)) !== literal.charCodeAt(i)) return false;
   return true;
 }

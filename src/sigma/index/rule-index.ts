@@ -91,7 +91,7 @@ class Bucket {
       }
       for (const need of variant.needs) {
         let literals = byField.get(need.field);
-        if (literals === undefined) byField.set(need.field, (literals = new Map()));
+        if (literals === undefined) byField.set(need.field, (literals = new Map<string, number[]>()));
         const key = `${need.kind}:${need.literal}`;
         const list = literals.get(key);
         if (list === undefined) literals.set(key, [local]);
@@ -145,7 +145,8 @@ class Bucket {
       else if (Array.isArray(value)) {
         for (const element of value) {
           if (typeof element === 'string') this.check(scan, element);
-          else if (typeof element === 'number' || typeof element === 'boolean') this.check(scan, String(element));
+          else if (typeof element === 'number' || typeof element === 'boolean')
+            this.check(scan, String(element));
         }
       }
     }
@@ -196,7 +197,8 @@ export class RuleIndex {
           for (const channel of scope.channels) {
             const key = channel.toLowerCase();
             let entry = this.channels.get(key);
-            if (entry === undefined) this.channels.set(key, (entry = { byEventId: new Map(), anyEventId: [] }));
+            if (entry === undefined)
+              this.channels.set(key, (entry = { byEventId: new Map(), anyEventId: [] }));
             if (scope.eventIds === null) entry.anyEventId.push(variant);
             else {
               for (const id of scope.eventIds) {
@@ -216,7 +218,8 @@ export class RuleIndex {
     for (const [channel, entry] of this.channels) {
       const perChannel = new Map<number | 'any', Bucket>();
       perChannel.set('any', new Bucket([...entry.anyEventId, ...this.anyWindows]));
-      for (const [id, list] of entry.byEventId) perChannel.set(id, new Bucket([...list, ...entry.anyEventId, ...this.anyWindows]));
+      for (const [id, list] of entry.byEventId)
+        perChannel.set(id, new Bucket([...list, ...entry.anyEventId, ...this.anyWindows]));
       this.buckets.set(channel, perChannel);
     }
   }

@@ -5,7 +5,16 @@ describe('parseCondition', () => {
   it('binds not tighter than and, and tighter than or', () => {
     expect(parseCondition('a or b and not c')).toEqual({
       type: 'or',
-      children: [{ type: 'ref', name: 'a' }, { type: 'and', children: [{ type: 'ref', name: 'b' }, { type: 'not', child: { type: 'ref', name: 'c' } }] }],
+      children: [
+        { type: 'ref', name: 'a' },
+        {
+          type: 'and',
+          children: [
+            { type: 'ref', name: 'b' },
+            { type: 'not', child: { type: 'ref', name: 'c' } },
+          ],
+        },
+      ],
     });
   });
 
@@ -13,7 +22,13 @@ describe('parseCondition', () => {
     expect(parseCondition('(a or b) and 1 of sel* and not all of filter_*')).toEqual({
       type: 'and',
       children: [
-        { type: 'or', children: [{ type: 'ref', name: 'a' }, { type: 'ref', name: 'b' }] },
+        {
+          type: 'or',
+          children: [
+            { type: 'ref', name: 'a' },
+            { type: 'ref', name: 'b' },
+          ],
+        },
         { type: 'of', quantifier: 'any', pattern: 'sel*' },
         { type: 'not', child: { type: 'of', quantifier: 'all', pattern: 'filter_*' } },
       ],
@@ -23,7 +38,13 @@ describe('parseCondition', () => {
   });
 
   it('accepts keywords in any case', () => {
-    expect(parseCondition('a AND NOT b')).toEqual({ type: 'and', children: [{ type: 'ref', name: 'a' }, { type: 'not', child: { type: 'ref', name: 'b' } }] });
+    expect(parseCondition('a AND NOT b')).toEqual({
+      type: 'and',
+      children: [
+        { type: 'ref', name: 'a' },
+        { type: 'not', child: { type: 'ref', name: 'b' } },
+      ],
+    });
   });
 
   it.each([
@@ -46,7 +67,9 @@ describe('parseCondition', () => {
   });
 
   it('survives absurd nesting with an error instead of a stack overflow', () => {
-    expect(() => parseCondition(`${'('.repeat(100_000)}a${')'.repeat(100_000)}`)).toThrow(ConditionSyntaxError);
+    expect(() => parseCondition(`${'('.repeat(100_000)}a${')'.repeat(100_000)}`)).toThrow(
+      ConditionSyntaxError,
+    );
   });
 
   it('matches identifier patterns; them skips underscores', () => {

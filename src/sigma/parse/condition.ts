@@ -112,7 +112,10 @@ export function parseCondition(text: string): ConditionNode {
           }
           index += 2;
           const target = peek();
-          if (target.kind !== 'ident' || (KEYWORDS.has(target.text.toLowerCase()) && !isWord(target, 'them'))) {
+          if (
+            target.kind !== 'ident' ||
+            (KEYWORDS.has(target.text.toLowerCase()) && !isWord(target, 'them'))
+          ) {
             fail(target, `expected a search-identifier pattern or 'them' after '${token.text} of'`);
           }
           index++;

@@ -57,9 +57,24 @@ const COMMON_KEYS = new Set([
   'taxonomy',
   'related',
 ]);
-const RULE_KEYS = new Set([...COMMON_KEYS, 'level', 'logsource', 'detection', 'falsepositives', 'fields', 'scope']);
+const RULE_KEYS = new Set([
+  ...COMMON_KEYS,
+  'level',
+  'logsource',
+  'detection',
+  'falsepositives',
+  'fields',
+  'scope',
+]);
 const FILTER_KEYS = new Set([...COMMON_KEYS, 'logsource', 'filter']);
-const CORRELATION_KEYS = new Set([...COMMON_KEYS, 'level', 'correlation', 'falsepositives', 'fields', 'scope']);
+const CORRELATION_KEYS = new Set([
+  ...COMMON_KEYS,
+  'level',
+  'correlation',
+  'falsepositives',
+  'fields',
+  'scope',
+]);
 
 /** Raised inside document conversion; turned into an Issue for that document. */
 class DocumentError extends Error {
@@ -147,8 +162,17 @@ function ruleLabel(map: YAMLMap): string | undefined {
   return typeof title === 'string' ? title : undefined;
 }
 
+/** Text of a YAML scalar's value (strings, numbers, booleans; dates and other tags by their JSON form). */
+function scalarText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  return JSON.stringify(value) ?? '';
+}
+
 function pairNode(map: YAMLMap, key: string): Pair | undefined {
-  return map.items.find((item) => isScalar(item.key) && String(item.key.value) === key) as Pair | undefined;
+  return map.items.find((item): item is Pair => isScalar(item.key) && scalarText(item.key.value) === key);
 }
 
 function valueNode(map: YAMLMap, key: string): Node | null | undefined {
@@ -158,17 +182,18 @@ function valueNode(map: YAMLMap, key: string): Node | null | undefined {
 function optionalString(map: YAMLMap, key: string): string | undefined {
   const node = valueNode(map, key);
   if (node === undefined || node === null) return undefined;
-  if (isScalar(node) && node.value !== null && typeof node.value !== 'object') return String(node.value);
+  if (isScalar(node) && node.value !== null && typeof node.value !== 'object') return scalarText(node.value);
   throw new DocumentError('invalid-field', `'${key}' must be a string`, node);
 }
 
 function stringList(map: YAMLMap, key: string): string[] {
   const node = valueNode(map, key);
   if (node === undefined || node === null) return [];
-  if (isScalar(node)) return node.value === null ? [] : [String(node.value)];
+  if (isScalar(node)) return node.value === null ? [] : [scalarText(node.value)];
   if (isSeq(node)) {
     return node.items.map((item) => {
-      if (isScalar(item) && item.value !== null && typeof item.value !== 'object') return String(item.value);
+      if (isScalar(item) && item.value !== null && typeof item.value !== 'object')
+        return scalarText(item.value);
       throw new DocumentError('invalid-field', `'${key}' must be a list of strings`, item as Node);
     });
   }
@@ -235,16 +260,25 @@ function convertDocument(
 
   const logsourceNode = valueNode(map, 'logsource');
   if (!isMap(logsourceNode)) {
-    throw new DocumentError('missing-field', "the mandatory 'logsource' mapping is missing", logsourceNode ?? map);
+    throw new DocumentError(
+      'missing-field',
+      "the mandatory 'logsource' mapping is missing",
+      logsourceNode ?? map,
+    );
   }
   const logsource = parseLogsource(logsourceNode);
 
   if (kind === 'filter') {
     const filterNode = valueNode(map, 'filter');
-    if (!isMap(filterNode)) throw new DocumentError('invalid-field', "'filter' must be a mapping", filterNode);
+    if (!isMap(filterNode))
+      throw new DocumentError('invalid-field', "'filter' must be a mapping", filterNode);
     const rules = stringList(filterNode, 'rules');
     if (rules.length === 0) {
-      throw new DocumentError('missing-field', "a filter needs 'rules': the ids or names it applies to", filterNode);
+      throw new DocumentError(
+        'missing-field',
+        "a filter needs 'rules': the ids or names it applies to",
+        filterNode,
+      );
     }
     const detection = parseDetection(filterNode, locate, new Set(['rules']));
     const filter: SigmaFilter = { kind: 'filter', ...base, logsource, rules, detection };
@@ -253,7 +287,11 @@ function convertDocument(
 
   const detectionNode = valueNode(map, 'detection');
   if (!isMap(detectionNode)) {
-    throw new DocumentError('missing-field', "the mandatory 'detection' mapping is missing", detectionNode ?? map);
+    throw new DocumentError(
+      'missing-field',
+      "the mandatory 'detection' mapping is missing",
+      detectionNode ?? map,
+    );
   }
   const detection = parseDetection(detectionNode, locate, new Set(['timeframe']));
   if (pairNode(detectionNode, 'timeframe')) {
@@ -291,7 +329,8 @@ function parseRelated(map: YAMLMap): RelatedRule[] {
   if (node === undefined || node === null) return [];
   if (!isSeq(node)) throw new DocumentError('invalid-field', "'related' must be a list", node);
   return node.items.map((item) => {
-    if (!isMap(item)) throw new DocumentError('invalid-field', "each 'related' entry must be a mapping", item as Node);
+    if (!isMap(item))
+      throw new DocumentError('invalid-field', "each 'related' entry must be a mapping", item as Node);
     return { id: optionalString(item, 'id') ?? '', type: optionalString(item, 'type') ?? '' };
   });
 }
@@ -303,15 +342,31 @@ function parseLogsource(node: YAMLMap): LogSource {
     const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
     const value = pair.value as Node | null;
     if (value === null || (isScalar(value) && value.value === null)) continue;
-    if (!isScalar(value)) throw new DocumentError('invalid-field', `logsource '${key}' must be a string`, value);
+    if (!isScalar(value))
+      throw new DocumentError('invalid-field', `logsource '${key}' must be a string`, value);
     const text = String(value.value);
-    if (key === 'category' || key === 'product' || key === 'service' || key === 'definition') result[key] = text;
+    if (key === 'category' || key === 'product' || key === 'service' || key === 'definition')
+      result[key] = text;
     else custom[key] = text;
   }
   return { ...result, custom };
 }
 
-function parseCorrelation(map: YAMLMap, base: Omit<SigmaCorrelation, 'kind' | 'correlationType' | 'rules' | 'groupBy' | 'timespan' | 'generate' | 'aliases' | 'condition' | 'level'>): SigmaCorrelation {
+function parseCorrelation(
+  map: YAMLMap,
+  base: Omit<
+    SigmaCorrelation,
+    | 'kind'
+    | 'correlationType'
+    | 'rules'
+    | 'groupBy'
+    | 'timespan'
+    | 'generate'
+    | 'aliases'
+    | 'condition'
+    | 'level'
+  >,
+): SigmaCorrelation {
   const node = valueNode(map, 'correlation');
   if (!isMap(node)) throw new DocumentError('invalid-field', "'correlation' must be a mapping", node);
   const type = optionalString(node, 'type');
@@ -323,7 +378,8 @@ function parseCorrelation(map: YAMLMap, base: Omit<SigmaCorrelation, 'kind' | 'c
     );
   }
   const timespan = optionalString(node, 'timespan') ?? optionalString(node, 'timeframe');
-  if (timespan === undefined) throw new DocumentError('missing-field', "a correlation needs a 'timespan'", node);
+  if (timespan === undefined)
+    throw new DocumentError('missing-field', "a correlation needs a 'timespan'", node);
   const generateNode = valueNode(node, 'generate');
   const aliasesPlain = toPlain(valueNode(node, 'aliases'));
   const conditionPlain = toPlain(valueNode(node, 'condition'));
@@ -331,14 +387,18 @@ function parseCorrelation(map: YAMLMap, base: Omit<SigmaCorrelation, 'kind' | 'c
   return {
     kind: 'correlation',
     ...base,
-    ...(levelText !== undefined && RULE_LEVELS.includes(levelText as RuleLevel) ? { level: levelText as RuleLevel } : {}),
+    ...(levelText !== undefined && RULE_LEVELS.includes(levelText as RuleLevel)
+      ? { level: levelText as RuleLevel }
+      : {}),
     correlationType: type as CorrelationType,
     rules: stringList(node, 'rules'),
     groupBy: stringList(node, 'group-by'),
     timespan,
     generate: isScalar(generateNode) ? generateNode.value === true : false,
     aliases: (aliasesPlain ?? {}) as Record<string, Record<string, string>>,
-    condition: (typeof conditionPlain === 'object' && conditionPlain !== null ? conditionPlain : {}) as Record<string, unknown>,
+    condition: (typeof conditionPlain === 'object' && conditionPlain !== null
+      ? conditionPlain
+      : {}) as Record<string, unknown>,
   };
 }
 
@@ -363,13 +423,20 @@ function parseDetection(
     throw new DocumentError('missing-field', "the detection has no 'condition'", node);
   }
   const conditionTexts: { text: string; node: Node }[] = [];
-  if (isScalar(conditionNode)) conditionTexts.push({ text: String(conditionNode.value), node: conditionNode });
+  if (isScalar(conditionNode))
+    conditionTexts.push({ text: String(conditionNode.value), node: conditionNode });
   else if (isSeq(conditionNode)) {
     for (const item of conditionNode.items) {
-      if (!isScalar(item)) throw new DocumentError('invalid-condition', 'each condition must be a string', item as Node);
+      if (!isScalar(item))
+        throw new DocumentError('invalid-condition', 'each condition must be a string', item as Node);
       conditionTexts.push({ text: String(item.value), node: item });
     }
-  } else throw new DocumentError('invalid-condition', "'condition' must be a string or a list of strings", conditionNode);
+  } else
+    throw new DocumentError(
+      'invalid-condition',
+      "'condition' must be a string or a list of strings",
+      conditionNode,
+    );
 
   const conditions = conditionTexts.map(({ text, node: textNode }) => {
     let parsed: ConditionNode;
@@ -377,7 +444,11 @@ function parseDetection(
       parsed = parseCondition(text);
     } catch (error) {
       if (error instanceof ConditionSyntaxError) {
-        throw new DocumentError('invalid-condition', `${error.message} (at character ${error.position + 1} of '${text}')`, textNode);
+        throw new DocumentError(
+          'invalid-condition',
+          `${error.message} (at character ${error.position + 1} of '${text}')`,
+          textNode,
+        );
       }
       throw error;
     }
@@ -387,7 +458,12 @@ function parseDetection(
   return { searches, conditions, location: locate(node) };
 }
 
-function checkReferences(node: ConditionNode, searches: ReadonlyMap<string, SearchIdentifier>, text: string, at: Node): void {
+function checkReferences(
+  node: ConditionNode,
+  searches: ReadonlyMap<string, SearchIdentifier>,
+  text: string,
+  at: Node,
+): void {
   switch (node.type) {
     case 'and':
     case 'or':
@@ -398,13 +474,21 @@ function checkReferences(node: ConditionNode, searches: ReadonlyMap<string, Sear
       return;
     case 'ref':
       if (!searches.has(node.name)) {
-        throw new DocumentError('unknown-identifier', `condition '${text}' names '${node.name}', which the detection does not define`, at);
+        throw new DocumentError(
+          'unknown-identifier',
+          `condition '${text}' names '${node.name}', which the detection does not define`,
+          at,
+        );
       }
       return;
     case 'of': {
       const matches = identifierPatternMatcher(node.pattern);
       if (![...searches.keys()].some(matches)) {
-        throw new DocumentError('unknown-identifier', `condition '${text}': no search identifier matches '${node.pattern}'`, at);
+        throw new DocumentError(
+          'unknown-identifier',
+          `condition '${text}': no search identifier matches '${node.pattern}'`,
+          at,
+        );
       }
     }
   }
@@ -422,7 +506,11 @@ function parseSearch(
   }
   if (isMap(node)) return { name, alternatives: [parseGroup(node, locate)], location };
   if (isScalar(node)) {
-    return { name, alternatives: [{ items: [keywordItem([node], locate)], location: locate(node) }], location };
+    return {
+      name,
+      alternatives: [{ items: [keywordItem([node], locate)], location: locate(node) }],
+      location,
+    };
   }
   if (isSeq(node)) {
     const alternatives: MatchGroup[] = [];
@@ -430,10 +518,17 @@ function parseSearch(
     for (const item of node.items as Node[]) {
       if (isMap(item)) alternatives.push(parseGroup(item, locate));
       else if (isScalar(item)) keywords.push(item);
-      else throw new DocumentError('invalid-search', `search identifier '${name}': nested lists are not allowed`, item);
+      else
+        throw new DocumentError(
+          'invalid-search',
+          `search identifier '${name}': nested lists are not allowed`,
+          item,
+        );
     }
-    if (keywords.length > 0) alternatives.unshift({ items: [keywordItem(keywords, locate)], location: locate(keywords[0]) });
-    if (alternatives.length === 0) throw new DocumentError('invalid-search', `search identifier '${name}' is an empty list`, node);
+    if (keywords.length > 0)
+      alternatives.unshift({ items: [keywordItem(keywords, locate)], location: locate(keywords[0]) });
+    if (alternatives.length === 0)
+      throw new DocumentError('invalid-search', `search identifier '${name}' is an empty list`, node);
     return { name, alternatives, location };
   }
   throw new DocumentError('invalid-search', `search identifier '${name}' must be a mapping or a list`, node);
@@ -462,11 +557,18 @@ function parseGroup(node: YAMLMap, locate: (node: Node | null | undefined) => Lo
     else if (isScalar(valueNodeOf)) values = [scalarValue(valueNodeOf)];
     else if (isSeq(valueNodeOf)) {
       values = (valueNodeOf.items as Node[]).map((item) => {
-        if (!isScalar(item)) throw new DocumentError('invalid-value', `values of '${key}' must be scalars`, item);
+        if (!isScalar(item))
+          throw new DocumentError('invalid-value', `values of '${key}' must be scalars`, item);
         return scalarValue(item);
       });
-      if (values.length === 0) throw new DocumentError('invalid-value', `'${key}' has an empty list of values`, valueNodeOf);
-    } else throw new DocumentError('invalid-value', `the value of '${key}' must be a scalar or a list of scalars`, valueNodeOf);
+      if (values.length === 0)
+        throw new DocumentError('invalid-value', `'${key}' has an empty list of values`, valueNodeOf);
+    } else
+      throw new DocumentError(
+        'invalid-value',
+        `the value of '${key}' must be a scalar or a list of scalars`,
+        valueNodeOf,
+      );
     items.push({ field: fieldPart === '' ? null : fieldPart!, modifiers, values, location: locate(keyNode) });
   }
   return { items, location: locate(node) };
@@ -482,5 +584,5 @@ function scalarValue(node: Node): SigmaValue {
     return { kind: 'number', value: Number(value), raw };
   }
   if (typeof value === 'string') return { kind: 'string', value };
-  return { kind: 'string', value: String(value as string) };
+  return { kind: 'string', value: scalarText(value) };
 }

@@ -22,7 +22,6 @@ import {
   utf8Bytes,
   windashVariants,
 } from '../compile/value-transforms.js';
-import type { TimePart } from '../compile/value-transforms.js';
 
 export interface ReferenceContext {
   readonly renames: ReadonlyMap<string, string>;
@@ -79,8 +78,15 @@ function leaves(value: unknown, depth = 0): string[] {
 
 /** The regex sources (or literal matchers) one rule value stands for, after transformations. */
 function valueRegexes(item: FieldMatch, value: SigmaValue, context: ReferenceContext): string[] {
-  const raw = value.kind === 'string' ? value.value : value.kind === 'number' ? value.raw : String((value as { value: boolean }).value);
-  let alternatives: (string | Uint8Array)[] = item.modifiers.includes('expand') ? expandPlaceholders(raw, context.placeholders).values : [raw];
+  const raw =
+    value.kind === 'string'
+      ? value.value
+      : value.kind === 'number'
+        ? value.raw
+        : String((value as { value: boolean }).value);
+  let alternatives: (string | Uint8Array)[] = item.modifiers.includes('expand')
+    ? expandPlaceholders(raw, context.placeholders).values
+    : [raw];
   const plain = (alternative: string | Uint8Array): string =>
     typeof alternative === 'string' ? alternative.replace(/\\([*?\\])/g, '$1') : bytesAsLatin1(alternative);
   const encoded = (text: string): string => text.replace(/[*?\\]/g, '\\$&');
@@ -93,11 +99,15 @@ function valueRegexes(item: FieldMatch, value: SigmaValue, context: ReferenceCon
         );
         break;
       case 'base64':
-        alternatives = alternatives.map((alternative) => encoded(base64(typeof alternative === 'string' ? utf8Bytes(plain(alternative)) : alternative)));
+        alternatives = alternatives.map((alternative) =>
+          encoded(base64(typeof alternative === 'string' ? utf8Bytes(plain(alternative)) : alternative)),
+        );
         break;
       case 'base64offset':
         alternatives = alternatives.flatMap((alternative) =>
-          base64OffsetVariants(typeof alternative === 'string' ? utf8Bytes(plain(alternative)) : alternative).map(encoded),
+          base64OffsetVariants(
+            typeof alternative === 'string' ? utf8Bytes(plain(alternative)) : alternative,
+          ).map(encoded),
         );
         break;
       case 'utf16le':
@@ -120,17 +130,27 @@ function valueRegexes(item: FieldMatch, value: SigmaValue, context: ReferenceCon
     }
   }
   return alternatives.map((alternative) => {
-    const body = typeof alternative === 'string' ? wildcardToRegex(alternative) : escapeRegex(bytesAsLatin1(alternative));
+    const body =
+      typeof alternative === 'string'
+        ? wildcardToRegex(alternative)
+        : escapeRegex(bytesAsLatin1(alternative));
     const head = position === 'contains' || position === 'endswith' ? '[\\s\\S]*' : '';
     const tail = position === 'contains' || position === 'startswith' ? '[\\s\\S]*' : '';
     return `^${head}${body}${tail}$`;
   });
 }
 
-function valueMatches(item: FieldMatch, value: SigmaValue, fieldValue: unknown, view: EventView, context: ReferenceContext): boolean {
+function valueMatches(
+  item: FieldMatch,
+  value: SigmaValue,
+  fieldValue: unknown,
+  view: EventView,
+  context: ReferenceContext,
+): boolean {
   const has = (name: string): boolean => (item.modifiers as readonly string[]).includes(name);
   if (value.kind === 'null') return fieldValue === undefined || fieldValue === null;
-  if (Array.isArray(fieldValue)) return fieldValue.some((element) => valueMatches(item, value, element, view, context));
+  if (Array.isArray(fieldValue))
+    return fieldValue.some((element) => valueMatches(item, value, element, view, context));
   if (has('re')) {
     const text = scalarText(fieldValue);
     if (text === undefined || value.kind !== 'string') return false;
@@ -151,8 +171,9 @@ function valueMatches(item: FieldMatch, value: SigmaValue, fieldValue: unknown, 
   const part = (['minute', 'hour', 'day', 'week', 'month', 'year'] as const).find((name) => has(name));
   const comparison = (['lt', 'lte', 'gt', 'gte'] as const).find((name) => has(name));
   if (part !== undefined || comparison !== undefined) {
-    const actual = part !== undefined ? timePart(fieldValue, part as TimePart) : toNumber(fieldValue);
-    const expected = value.kind === 'number' ? value.value : toNumber(value.kind === 'string' ? value.value : undefined);
+    const actual = part !== undefined ? timePart(fieldValue, part) : toNumber(fieldValue);
+    const expected =
+      value.kind === 'number' ? value.value : toNumber(value.kind === 'string' ? value.value : undefined);
     if (actual === undefined || expected === undefined) return false;
     switch (comparison) {
       case 'lt':
@@ -170,21 +191,32 @@ function valueMatches(item: FieldMatch, value: SigmaValue, fieldValue: unknown, 
   const stringy = item.modifiers.some((modifier) => !['all', 'neq', 'cased'].includes(modifier));
   if (!stringy && item.field !== null && value.kind === 'number') {
     if (typeof fieldValue === 'number') return fieldValue === value.value;
-    if (typeof fieldValue === 'string') return fieldValue !== '' && (fieldValue.toLowerCase() === value.raw.toLowerCase() || toNumber(fieldValue) === value.value);
+    if (typeof fieldValue === 'string')
+      return (
+        fieldValue !== '' &&
+        (fieldValue.toLowerCase() === value.raw.toLowerCase() || toNumber(fieldValue) === value.value)
+      );
     return false;
   }
   if (!stringy && item.field !== null && value.kind === 'boolean') {
-    return fieldValue === value.value || (typeof fieldValue === 'string' && (has('cased') ? fieldValue : fieldValue.toLowerCase()) === String(value.value));
+    return (
+      fieldValue === value.value ||
+      (typeof fieldValue === 'string' &&
+        (has('cased') ? fieldValue : fieldValue.toLowerCase()) === String(value.value))
+    );
   }
   const text = scalarText(fieldValue);
   if (text === undefined) return false;
   const flags = has('cased') ? '' : 'i';
-  return valueRegexes(item, value, context).some((source) => new RegExp(source, flags).test(has('cased') ? text : text.toLowerCase()));
+  return valueRegexes(item, value, context).some((source) =>
+    new RegExp(source, flags).test(has('cased') ? text : text.toLowerCase()),
+  );
 }
 
 function itemMatches(item: FieldMatch, view: EventView, context: ReferenceContext): boolean {
   const has = (name: string): boolean => (item.modifiers as readonly string[]).includes(name);
-  const combine = (test: (value: SigmaValue) => boolean): boolean => (has('all') ? item.values.every(test) : item.values.some(test));
+  const combine = (test: (value: SigmaValue) => boolean): boolean =>
+    has('all') ? item.values.every(test) : item.values.some(test);
   if (item.field === null) {
     const all = leaves(view.raw);
     return combine((value) => all.some((leaf) => valueMatches(item, value, leaf, view, context)));
@@ -193,22 +225,44 @@ function itemMatches(item: FieldMatch, view: EventView, context: ReferenceContex
   const fieldValue = view.get(field);
   if (has('exists')) return (fieldValue !== undefined) === (item.values[0] as { value: boolean }).value;
   if (has('fieldref')) {
-    const mode = has('contains') ? 'contains' : has('startswith') ? 'startswith' : has('endswith') ? 'endswith' : 'equals';
+    const mode = has('contains')
+      ? 'contains'
+      : has('startswith')
+        ? 'startswith'
+        : has('endswith')
+          ? 'endswith'
+          : 'equals';
     return combine((value) => {
       const left = scalarText(fieldValue);
       const right = scalarText(view.get((value as { value: string }).value));
       if (left === undefined || right === undefined) return false;
       const a = has('cased') ? left : left.toLowerCase();
       const b = has('cased') ? right : right.toLowerCase();
-      const equal = mode === 'equals' ? a === b : mode === 'contains' ? a.includes(b) : mode === 'startswith' ? a.startsWith(b) : a.endsWith(b);
+      const equal =
+        mode === 'equals'
+          ? a === b
+          : mode === 'contains'
+            ? a.includes(b)
+            : mode === 'startswith'
+              ? a.startsWith(b)
+              : a.endsWith(b);
       return equal !== has('neq');
     });
   }
-  if (has('neq')) return fieldValue !== undefined && !item.values.some((value) => valueMatches(item, value, fieldValue, view, context));
+  if (has('neq'))
+    return (
+      fieldValue !== undefined &&
+      !item.values.some((value) => valueMatches(item, value, fieldValue, view, context))
+    );
   return combine((value) => valueMatches(item, value, fieldValue, view, context));
 }
 
-function evaluate(node: ConditionNode, detection: Detection, view: EventView, context: ReferenceContext): boolean {
+function evaluate(
+  node: ConditionNode,
+  detection: Detection,
+  view: EventView,
+  context: ReferenceContext,
+): boolean {
   switch (node.type) {
     case 'and':
       return node.children.every((child) => evaluate(child, detection, view, context));
@@ -227,12 +281,21 @@ function evaluate(node: ConditionNode, detection: Detection, view: EventView, co
   }
 }
 
-function searchMatches(name: string, detection: Detection, view: EventView, context: ReferenceContext): boolean {
+function searchMatches(
+  name: string,
+  detection: Detection,
+  view: EventView,
+  context: ReferenceContext,
+): boolean {
   const search = detection.searches.get(name)!;
   return search.alternatives.some((group) => group.items.every((item) => itemMatches(item, view, context)));
 }
 
 /** True when the detection matches the event (logsource conditions are the caller's business). */
-export function referenceDetectionMatches(detection: Detection, view: EventView, context: ReferenceContext): boolean {
+export function referenceDetectionMatches(
+  detection: Detection,
+  view: EventView,
+  context: ReferenceContext,
+): boolean {
   return detection.conditions.some((condition) => evaluate(condition.node, detection, view, context));
 }
