@@ -159,7 +159,12 @@ async function runHunt(paths: string[], flags: HuntFlags): Promise<number> {
     detector: () => {
       const rules = prepared!;
       prepared = undefined;
-      return { sources: rules.loaded.sources, mapping: rules.mapping, placeholders: [...rules.placeholders], minLevel };
+      return {
+        sources: rules.loaded.sources,
+        mapping: rules.mapping,
+        placeholders: [...rules.placeholders],
+        minLevel,
+      };
     },
     threads,
     ...(flags.inputFormat !== undefined ? { inputFormat: flags.inputFormat } : {}),

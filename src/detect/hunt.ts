@@ -88,8 +88,7 @@ export async function hunt(options: HuntOptions): Promise<HuntCounts> {
 
   let config: DetectorConfig | undefined = options.detector();
   const local = options.threads <= 1 ? new Detector(config) : undefined;
-  const pool =
-    local === undefined ? await WorkerPool.start(options.threads, config, deliver) : undefined;
+  const pool = local === undefined ? await WorkerPool.start(options.threads, config, deliver) : undefined;
   config = undefined;
   const summary = local?.summary ?? pool!.summary!;
   if (options.onRulesReady && !options.onRulesReady(summary)) {

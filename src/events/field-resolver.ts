@@ -191,17 +191,14 @@ export class EventView {
 
   /** Windows channel of the event, if any. */
   channel(): string | undefined {
-    const value = this.evtxShaped
-      ? unwrapText(this.system?.['Channel'])
-      : (this.raw['Channel'] ?? this.winlog?.['channel']);
+    // Through `get`, so the logsource index and a rule's own `Channel` test always see the same value.
+    const value = this.get('Channel');
     return typeof value === 'string' ? value : undefined;
   }
 
   /** Numeric Windows event ID, if any. */
   eventId(): number | undefined {
-    const value = this.evtxShaped
-      ? unwrapText(this.system?.['EventID'])
-      : (this.raw['EventID'] ?? this.winlog?.['event_id']);
+    const value = this.get('EventID');
     if (typeof value === 'number') return value;
     if (typeof value === 'string' && value !== '') {
       const parsed = Number(value);

@@ -17,6 +17,7 @@ import type { LoadedRules } from '../../src/sigma/load-rules.js';
 import { projectRoot, sharedPath } from '../helpers/shared.js';
 import { readJsonEvents } from '../helpers/events.js';
 import { referenceRuleMatches } from '../helpers/reference.js';
+import { mutateEvents } from '../helpers/mutate.js';
 
 const corpus = sharedPath('corpora/sigma');
 const RULE_FOLDERS = [
@@ -150,5 +151,32 @@ describe.skipIf(!corpus.available)('SigmaHQ corpus', () => {
       `differential (regression events): ${comparisons} rule×event comparisons, ${disagreements.length} disagreements`,
     );
     expect(disagreements.slice(0, 20)).toEqual([]);
+  }, 300_000);
+
+  it('the indexed matcher agrees with the reference interpreter on generated events', async () => {
+    const cases = regressionCases(join(corpus.path, 'regression_data'));
+    const base: Record<string, unknown>[] = [];
+    for (const testCase of cases) base.push(...(await readJsonEvents(testCase.json)));
+    const generated = mutateEvents(base, detector.rules, 1500, 20261125);
+    const disagreements: string[] = [];
+    let matches = 0;
+    for (const event of generated) {
+      const fast = new Set(detector.matchEvent(event).map((rule) => rule.id));
+      matches += fast.size;
+      const view = new EventView(event);
+      for (const rule of detector.rules) {
+        const slow = referenceRuleMatches(rule, view, placeholders);
+        if (slow !== fast.has(rule.id))
+          disagreements.push(
+            `${rule.id} ${rule.title}: reference ${slow}; event ${JSON.stringify(event).slice(0, 300)}`,
+          );
+      }
+    }
+    console.log(
+      `differential (generated): ${generated.length} events, ${matches} rule matches, ${disagreements.length} disagreements`,
+    );
+    // The generator must produce matches, or the comparison would prove little.
+    expect(matches).toBeGreaterThan(generated.length / 2);
+    expect(disagreements.slice(0, 10)).toEqual([]);
   }, 300_000);
 });

@@ -4,12 +4,13 @@
  */
 import type { EventView } from '../../src/events/field-resolver.js';
 import { defaultMapping, resolveLogsource, unsupportedFields } from '../../src/mapping/mapping.js';
-import type { MappingPipeline } from '../../src/mapping/mapping.js';
+import type { LogsourceResolution, MappingPipeline } from '../../src/mapping/mapping.js';
 import type { CompiledRule } from '../../src/sigma/compile/compile-rules.js';
 import { fieldsReadNegatively } from '../../src/sigma/compile/compile-rules.js';
 import { referenceDetectionMatches } from '../../src/sigma/reference/interpreter.js';
 
 let mapping: MappingPipeline | undefined;
+const resolutions = new WeakMap<CompiledRule, LogsourceResolution>();
 
 export function referenceRuleMatches(
   rule: CompiledRule,
@@ -18,8 +19,11 @@ export function referenceRuleMatches(
 ): boolean {
   mapping ??= defaultMapping();
   const document = rule.document;
-  if (document === undefined) throw new Error('the reference interpreter needs rules compiled with their documents');
-  const resolution = resolveLogsource(mapping, document.logsource);
+  if (document === undefined)
+    throw new Error('the reference interpreter needs rules compiled with their documents');
+  let resolution = resolutions.get(rule);
+  if (resolution === undefined)
+    resolutions.set(rule, (resolution = resolveLogsource(mapping, document.logsource)));
   const channel = view.channel()?.toLowerCase();
   const detect = (renames: Readonly<Record<string, string>>): boolean =>
     referenceDetectionMatches(document.detection, view, {

@@ -8,6 +8,7 @@
 import type { EventView } from '../../events/field-resolver.js';
 import type { ConditionNode, Detection, FieldMatch, SigmaValue } from '../parse/ast.js';
 import { identifierPatternMatcher } from '../parse/condition.js';
+import { compileSigmaRegex } from '../compile/regex.js';
 import {
   base64,
   base64OffsetVariants,
@@ -26,6 +27,26 @@ import {
 export interface ReferenceContext {
   readonly renames: ReadonlyMap<string, string>;
   readonly placeholders: ReadonlyMap<string, readonly string[]>;
+}
+
+const regexCache = new Map<string, RegExp | null>();
+
+/**
+ * JavaScript's own RegExp, cached. Patterns JavaScript cannot compile (PCRE-only syntax) return null and
+ * the caller uses the product's regex engine for them: the reference is independent everywhere else.
+ */
+function cachedRegex(source: string, flags: string): RegExp | null {
+  const key = `${flags}/${source}`;
+  let regex = regexCache.get(key);
+  if (regex === undefined) {
+    try {
+      regex = new RegExp(source, flags);
+    } catch {
+      regex = null;
+    }
+    regexCache.set(key, regex);
+  }
+  return regex;
 }
 
 function scalarText(value: unknown): string | undefined {
@@ -161,7 +182,10 @@ function valueMatches(
       pattern = pattern.slice(inline[0].length);
       for (const flag of inline[1]!) if (!flags.includes(flag)) flags += flag;
     }
-    return new RegExp(pattern, flags).test(text);
+    const regex = cachedRegex(pattern, flags);
+    if (regex !== null) return regex.test(text);
+    const compiled = compileSigmaRegex(value.value, { i: has('i'), m: has('m'), s: has('s') });
+    return compiled.ok && compiled.matcher.test(text) === true;
   }
   if (has('cidr')) {
     const text = scalarText(fieldValue);
@@ -209,7 +233,7 @@ function valueMatches(
   if (text === undefined) return false;
   const flags = has('cased') ? '' : 'i';
   return valueRegexes(item, value, context).some((source) =>
-    new RegExp(source, flags).test(has('cased') ? text : text.toLowerCase()),
+    cachedRegex(source, flags)!.test(has('cased') ? text : text.toLowerCase()),
   );
 }
 
