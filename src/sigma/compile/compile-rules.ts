@@ -114,7 +114,11 @@ export function compileRules(sources: readonly RuleSource[], options: CompileRul
   const byReference = new Map<string, CompiledRule[]>();
   for (const { rule, path, id } of pending) {
     const resolution = resolveLogsource(options.mapping, rule.logsource);
-    for (const warning of resolution.warnings) {
+    const warnings =
+      resolution.kind === 'unknown-windows' && resolution.warning !== undefined
+        ? [resolution.warning, ...resolution.warnings]
+        : resolution.warnings;
+    for (const warning of warnings) {
       issues.push({
         code: 'unmapped-logsource',
         severity: 'warning',

@@ -118,7 +118,8 @@ export function parseRuleText(text: string, file: string): ParseResult {
     documentCount++;
     if (doc.errors.length > 0) {
       for (const error of doc.errors) {
-        const pos = error.linePos?.[0];
+        const pos =
+          error.linePos?.[0] ?? (error.pos[0] !== undefined ? lineCounter.linePos(error.pos[0]) : undefined);
         issues.push({
           code: 'yaml-error',
           severity: 'error',
