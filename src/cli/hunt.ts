@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import type { Alert } from '../events/event.js';
 import { hunt } from '../detect/hunt.js';
 import type { HuntProgress } from '../detect/hunt.js';
+import { configPath, loadConfig } from '../config/config.js';
 import { UsageError } from '../issues.js';
 import type { Issue } from '../issues.js';
 import type { RuleSetSummary } from '../detect/detector.js';
@@ -46,6 +47,27 @@ interface HuntFlags {
   inputFormat?: string;
   maxRecordBytes?: string;
   cache: boolean;
+  config?: string;
+}
+
+/** Fills in what the command line did not say from the config file; the command line wins. */
+function withConfig(flags: HuntFlags, command: Command): HuntFlags {
+  const config = loadConfig(configPath(flags.config)).hunt;
+  if (config === undefined) return flags;
+  const fromCli = (name: string): boolean => command.getOptionValueSource(name) === 'cli';
+  const merged: HuntFlags = { ...flags };
+  if (config.rules && !fromCli('rules')) merged.rules = config.rules;
+  if (config.builtin !== undefined && !fromCli('builtin')) merged.builtin = config.builtin;
+  if (config.placeholders !== undefined && !fromCli('placeholders'))
+    merged.placeholders = config.placeholders;
+  if (config.mapping && !fromCli('mapping')) merged.mapping = config.mapping;
+  if (config.minLevel !== undefined && !fromCli('minLevel')) merged.minLevel = config.minLevel;
+  if (config.threads !== undefined && !fromCli('threads')) merged.threads = String(config.threads);
+  if (config.format !== undefined && !fromCli('format')) merged.format = config.format;
+  if (config.maxRecordBytes !== undefined && !fromCli('maxRecordBytes'))
+    merged.maxRecordBytes = String(config.maxRecordBytes);
+  if (config.cache !== undefined && !fromCli('cache')) merged.cache = config.cache;
+  return merged;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -66,6 +88,10 @@ export function huntCommand(): Command {
     .option('--input-format <name>', 'read every file as this format instead of detecting it')
     .option('--max-record-bytes <n>', 'skip records larger than this many bytes', String(16 * 1024 * 1024))
     .option('--no-cache', 'parse every rule file again instead of using the parsed-rule cache')
+    .option(
+      '--config <file>',
+      'YAML config file with defaults (default: $BALLOTGUARD_CONFIG or ./ballotguard.yaml)',
+    )
     .option('-q, --quiet', 'no progress and no summary on stderr')
     .option('-v, --verbose', 'print every problem found, not the first few of each kind')
     .addHelpText(
@@ -79,7 +105,7 @@ Examples:
 Exit status: 0 the hunt ran (with or without alerts); 1 nothing could be processed; 2 usage error.`,
     )
     .action(async (paths: string[], flags: HuntFlags, command: Command) => {
-      command.setOptionValue('exitCode', await runHunt(paths, flags));
+      command.setOptionValue('exitCode', await runHunt(paths, withConfig(flags, command)));
     });
 }
 
