@@ -1,5 +1,5 @@
 /** Pieces every command shares: rule loading with mapping/placeholders, issue printing, exit codes. */
-import { createWriteStream } from 'node:fs';
+import { closeSync, createWriteStream, openSync } from 'node:fs';
 import type { Issue } from '../issues.js';
 import { BallotguardError, UsageError, formatIssue } from '../issues.js';
 import type { MappingPipeline } from '../mapping/mapping.js';
@@ -123,15 +123,34 @@ export class IssueReporter {
   }
 }
 
-/** Opens `--output FILE` or stdout; returns a write function with back-pressure awareness and a closer. */
+/**
+ * Opens `--output FILE` (created now, so a bad path fails before any work) or stdout; returns a buffered
+ * write function, a back-pressure wait and a closer. A reader that goes away (`hunt | head`) ends the
+ * program quietly, as command-line tools do on a broken pipe.
+ */
 export function openOutput(file: string | undefined): {
   write: (text: string) => void;
   drain: () => Promise<void>;
   close: () => Promise<void>;
   stream: NodeJS.WritableStream;
 } {
-  const stream: NodeJS.WritableStream =
-    file === undefined || file === '-' ? process.stdout : createWriteStream(file);
+  let stream: NodeJS.WritableStream;
+  if (file === undefined || file === '-') {
+    stream = process.stdout;
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(EXIT.ok);
+      process.stderr.write(`ballotguard: cannot write the output: ${error.message}\n`);
+      process.exit(EXIT.failure);
+    });
+  } else {
+    let fd: number;
+    try {
+      fd = openSync(file, 'w');
+    } catch (error) {
+      throw new UsageError(`cannot write --output ${file}: ${(error as Error).message}`);
+    }
+    stream = createWriteStream(file, { fd });
+  }
   let pending = '';
   let blocked = false;
   const flush = (): void => {
@@ -164,4 +183,13 @@ export function openOutput(file: string | undefined): {
       });
     },
   };
+}
+
+/** Checks that a file can be written now (e.g. `--stats-json`), so a typo fails before a long run. */
+export function ensureWritable(option: string, file: string): void {
+  try {
+    closeSync(openSync(file, 'a'));
+  } catch (error) {
+    throw new UsageError(`cannot write ${option} ${file}: ${(error as Error).message}`);
+  }
 }

@@ -14,6 +14,7 @@ import { stat } from 'node:fs/promises';
 import {
   EXIT,
   IssueReporter,
+  ensureWritable,
   openOutput,
   parseFormat,
   parseLevel,
@@ -85,7 +86,10 @@ export function huntCommand(): Command {
     .option('--min-level <level>', 'informational|low|medium|high|critical', 'informational')
     .option('--threads <n>', 'detection threads (default: all cores)')
     .option('--stats-json <file>', 'write run statistics as JSON to FILE')
-    .option('--input-format <name>', 'read every file as this format instead of detecting it')
+    .option(
+      '--input-format <name>',
+      'read every file as this format instead of detecting it: json (detect the shape), ndjson, json-array, json-concat',
+    )
     .option('--max-record-bytes <n>', 'skip records larger than this many bytes', String(16 * 1024 * 1024))
     .option('--no-cache', 'parse every rule file again instead of using the parsed-rule cache')
     .option(
@@ -100,7 +104,8 @@ export function huntCommand(): Command {
 Examples:
   $ ballotguard hunt examples/logs
   $ ballotguard hunt /cases/ec-2021/ --rules sigma/rules/windows --min-level high --format json --output alerts.json
-  $ zcat sysmon.ndjson.gz > /tmp/s.ndjson && ballotguard hunt /tmp/s.ndjson --threads 2 --stats-json stats.json
+  $ ballotguard hunt sysmon-export.ndjson.gz --threads 2 --stats-json stats.json
+  $ ballotguard hunt dc01.json --input-format json-concat --no-builtin --rules ./our-rules
 
 Exit status: 0 the hunt ran (with or without alerts); 1 nothing could be processed; 2 usage error.`,
     )
@@ -122,6 +127,7 @@ async function runHunt(paths: string[], flags: HuntFlags): Promise<number> {
     progress.clear();
     process.stderr.write(text);
   };
+  if (flags.statsJson !== undefined) ensureWritable('--stats-json', flags.statsJson);
   const showProgress = !flags.quiet && Boolean(process.stderr.isTTY);
   const progress = new ProgressLine(process.stderr, showProgress);
   const reporter = new IssueReporter(stderr, flags.verbose ? Infinity : 5);

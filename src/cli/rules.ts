@@ -21,6 +21,7 @@ export function rulesCommand(): Command {
     .option('--format <format>', 'table|json', 'table')
     .option('--mapping <file>', 'extra logsource/field mapping pipeline (repeatable)', collect)
     .option('--placeholders <file>', 'YAML file of values for %placeholders%')
+    .option('--no-cache', 'parse every rule file again instead of using the parsed-rule cache')
     .option('-v, --verbose', 'also print warnings')
     .addHelpText(
       'after',
@@ -34,7 +35,13 @@ Exit status: 0 every rule loaded; 1 any rule failed; 2 usage error.`,
     .action(
       async (
         paths: string[],
-        flags: { format: string; mapping?: string[]; placeholders?: string; verbose?: boolean },
+        flags: {
+          format: string;
+          mapping?: string[];
+          placeholders?: string;
+          verbose?: boolean;
+          cache: boolean;
+        },
         command: Command,
       ) => {
         command.setOptionValue('exitCode', await runCheck(paths, flags));
@@ -78,7 +85,7 @@ Exit status: 0 all tests pass; 1 any test fails or cannot run; 2 usage error.`,
 
 async function runCheck(
   paths: string[],
-  flags: { format: string; mapping?: string[]; placeholders?: string; verbose?: boolean },
+  flags: { format: string; mapping?: string[]; placeholders?: string; verbose?: boolean; cache: boolean },
 ): Promise<number> {
   const format = parseFormat(flags.format, 'table');
   if (format !== 'table' && format !== 'json')
@@ -88,6 +95,7 @@ async function runCheck(
     {
       rules: paths,
       builtin: false,
+      cache: flags.cache,
       ...(flags.mapping ? { mapping: flags.mapping } : {}),
       ...(flags.placeholders !== undefined ? { placeholders: flags.placeholders } : {}),
     },

@@ -37,6 +37,15 @@ export interface HuntOptions {
   readonly afterBatch?: () => Promise<void>;
 }
 
+/** Issues after which nothing of a file could be read. */
+const FILE_FAILURE_CODES: ReadonlySet<string> = new Set([
+  'file-vanished',
+  'unreadable',
+  'not-found',
+  'unknown-format',
+  'unsupported-encoding',
+]);
+
 export interface HuntProgress {
   readonly file: string;
   readonly files: number;
@@ -116,12 +125,7 @@ export async function hunt(options: HuntOptions): Promise<HuntCounts> {
         batchBytes: DEFAULT_SOURCE_OPTIONS.batchBytes,
         onIssue: (issue: Issue) => {
           if (SKIPPED_RECORD_CODES.has(issue.code)) counts.skipped++;
-          else if (
-            issue.code === 'file-vanished' ||
-            issue.code === 'unreadable' ||
-            issue.code === 'not-found'
-          )
-            fileFailed = true;
+          else if (FILE_FAILURE_CODES.has(issue.code)) fileFailed = true;
           if (issue.severity === 'warning') counts.warnings++;
           options.onIssue(issue);
         },

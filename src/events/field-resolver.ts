@@ -224,6 +224,15 @@ export class EventView {
         raw['date'];
       const created = asObject(value);
       if (created !== undefined) value = asObject(created['#attributes'])?.['SystemTime'];
+      // W3C logs (IIS, Exchange) write UTC date and time in two fields.
+      const time = raw['time'];
+      if (
+        typeof raw['date'] === 'string' &&
+        typeof time === 'string' &&
+        /^\d{4}-\d{2}-\d{2}$/.test(raw['date'])
+      ) {
+        value = `${raw['date']}T${time}Z`;
+      }
     }
     return normaliseTimestamp(value);
   }

@@ -90,14 +90,14 @@ export function createAlertWriter(
         write: (alert) => {
           if (!header) {
             write(
-              `${paint(colour, 'bold', `${fit('TIME', 24)} ${fit('LEVEL', 13)} ${fit('RULE', 56)} ${fit('HOST', 22)} SOURCE`)}\n`,
+              `${paint(colour, 'bold', `${fit('TIME', 27)} ${fit('LEVEL', 13)} ${fit('RULE', 56)} ${fit('HOST', 22)} SOURCE`)}\n`,
             );
             header = true;
           }
           const level = paint(colour, LEVEL_COLOURS[alert.rule.level] ?? 'grey', fit(alert.rule.level, 13));
           const where = position(alert);
           write(
-            `${fit(alert.timestamp, 24)} ${level} ${fit(alert.rule.title, 56)} ${fit(hostOf(alert), 22)} ${basename(where)}\n`,
+            `${fit(alert.timestamp, 27)} ${level} ${fit(alert.rule.title, 56)} ${fit(hostOf(alert), 22)} ${basename(where)}\n`,
           );
         },
         end: () => {
