@@ -35,9 +35,9 @@ export class LiteralScanner {
   private readonly entryOffset: Int32Array;
   private readonly entryKey: Float64Array;
   private readonly shift: number;
-  /** Non-zero where some anchor trigram ends with this (folded, low-byte) bigram. */
+  /** Bit set: some anchor trigram ends with this (folded, low-byte) bigram. 8 KB, so it stays in cache. */
   private readonly bigrams: Uint8Array;
-  /** First character of a short literal → its ids; `shortFirst` flags those characters (low 16 bits). */
+  /** First character of a short literal → its ids; `shortFirst` is a bit set of those characters. */
   private readonly shortByFirst: Map<number, number[]>;
   private readonly shortFirst: Uint8Array | undefined;
 
@@ -59,8 +59,8 @@ export class LiteralScanner {
       }
     });
     if (this.shortByFirst.size > 0) {
-      this.shortFirst = new Uint8Array(65536);
-      for (const first of this.shortByFirst.keys()) this.shortFirst[first] = 1;
+      this.shortFirst = new Uint8Array(8192);
+      for (const first of this.shortByFirst.keys()) this.shortFirst[first >>> 3]! |= 1 << (first & 7);
     }
 
     const keyOf = (text: string, at: number): number =>
@@ -79,7 +79,7 @@ export class LiteralScanner {
     this.entryLiteral = new Int32Array(long.length);
     this.entryOffset = new Int32Array(long.length);
     this.entryKey = new Float64Array(long.length);
-    this.bigrams = new Uint8Array(65536);
+    this.bigrams = new Uint8Array(8192);
     long.forEach((id, entry) => {
       const literal = literals[id]!;
       let bestOffset = 0;
@@ -95,7 +95,8 @@ export class LiteralScanner {
       const c1 = literal.charCodeAt(bestOffset + 1);
       const c2 = literal.charCodeAt(bestOffset + 2);
       const slot = trigramHash(c0, c1, c2) >>> this.shift;
-      this.bigrams[bigramSlot(c1, c2)] = 1;
+      const bigram = bigramSlot(c1, c2);
+      this.bigrams[bigram >>> 3]! |= 1 << (bigram & 7);
       this.entryLiteral[entry] = id;
       this.entryOffset[entry] = bestOffset;
       this.entryKey[entry] = keyOf(literal, bestOffset);
@@ -127,8 +128,11 @@ export class LiteralScanner {
       const raw = text.charCodeAt(i);
       if (raw >= 128) nonAscii = true;
       const c2 = folding ? fold(raw) : raw;
-      if (shortFirst !== undefined && shortFirst[c2] === 1) this.checkShort(text, i, c2, folding, onHit);
-      if (hasLong && i >= 2 && bigrams[bigramSlot(c1, c2)] === 1) {
+      if (shortFirst !== undefined && (shortFirst[c2 >>> 3]! & (1 << (c2 & 7))) !== 0) {
+        this.checkShort(text, i, c2, folding, onHit);
+      }
+      const bigram = bigramSlot(c1, c2);
+      if (hasLong && i >= 2 && (bigrams[bigram >>> 3]! & (1 << (bigram & 7))) !== 0) {
         let entry = heads[trigramHash(c0, c1, c2) >>> shift]!;
         if (entry >= 0) {
           const key = c0 * 4294967296 + c1 * 65536 + c2;
