@@ -46,6 +46,22 @@ export interface RuleSetSummary {
   readonly issues: readonly Issue[];
 }
 
+const MAX_ALERT_EVENT_DEPTH = 256;
+
+/** True when `value` nests at most `limit` levels (iterative: the value may be arbitrarily deep). */
+function depthWithin(value: unknown, limit: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth >= limit) return false;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
+    }
+  }
+  return true;
+}
+
 export class Detector {
   readonly rules: readonly CompiledRule[];
   readonly summary: RuleSetSummary;
@@ -105,13 +121,20 @@ export class Detector {
         offset: batch.offsets[i]!,
       };
       const timestamp = view.timestamp() ?? '';
+      // Alerts are cloned between threads and serialised, both recursive: a hostile event nested
+      // thousands deep would crash them, so such an event is replaced by a marker (the rest is in the log).
+      const alertEvent = depthWithin(event, MAX_ALERT_EVENT_DEPTH)
+        ? event
+        : {
+            _ballotguard: `event nested deeper than ${MAX_ALERT_EVENT_DEPTH} levels; see the source position`,
+          };
       for (const variant of matched) {
         const rule = variant.rule;
         alerts.push({
           timestamp,
           rule: { id: rule.id, title: rule.title, level: rule.level, tags: rule.tags, path: rule.path },
           source: origin,
-          event,
+          event: alertEvent,
         });
       }
     }
