@@ -226,6 +226,7 @@ async function runTests(
     const prepared = await prepareRules(
       {
         rules: [ruleFile],
+        cache: false,
         builtin: false,
         ...(flags.mapping ? { mapping: flags.mapping } : {}),
         ...(flags.placeholders !== undefined ? { placeholders: flags.placeholders } : {}),

@@ -4,17 +4,8 @@
  * changes case — the inputs where an index or a prefilter bug would show.
  */
 import type { CompiledRule } from '../../src/sigma/compile/compile-rules.js';
+import { prng } from './prng.js';
 
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Plain strings a rule looks for, wildcards and escapes removed, with the field they belong to. */
 export function ruleValues(rule: CompiledRule): { field: string | null; text: string }[] {

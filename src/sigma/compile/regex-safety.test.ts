@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { RegexFlags, RegexNode } from './regex-safety.js';
 import { analyzeCost, maxSafeLength, nodeCharSet, parseSigmaRegex } from './regex-safety.js';
+import { prng as random } from '../../../test/helpers/prng.js';
 
 function parse(pattern: string, flags: RegexFlags = {}): RegexNode {
   const result = parseSigmaRegex(pattern, flags);
@@ -314,18 +315,6 @@ describe('analyzeCost', () => {
     expect(maxSafeLength(wide, 1e7, 64)).toBeLessThan(Infinity);
   });
 });
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class StepLimit extends Error {}
 

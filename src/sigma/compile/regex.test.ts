@@ -10,6 +10,7 @@ import type { RegexFlags, RegexMatcher } from './regex.js';
 import { compileSigmaRegex } from './regex.js';
 import type { RegexNode } from './regex-safety.js';
 import { parseSigmaRegex } from './regex-safety.js';
+import { prng as random } from '../../../test/helpers/prng.js';
 
 function compile(pattern: string, flags: RegexFlags = {}, stepBudget?: number): RegexMatcher {
   const result = compileSigmaRegex(pattern, flags, stepBudget === undefined ? {} : { stepBudget });
@@ -26,18 +27,6 @@ function engines(matcher: RegexMatcher): {
   const plan = matcher.re2;
   const re2 = 'source' in plan ? new RE2(plan.source, plan.flags) : undefined;
   return { v8: (s) => v8.test(s), re2: re2 === undefined ? undefined : (s) => re2.test(s) };
-}
-
-/** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const pick = <T>(rng: () => number, items: readonly T[]): T => items[Math.floor(rng() * items.length)]!;

@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { LiteralScanner } from './literal-scanner.js';
+import { prng } from '../../../test/helpers/prng.js';
 
 function hits(literals: string[], text: string): string[] {
   const found = new Set<number>();
   new LiteralScanner(literals).scan(text, (id) => found.add(id));
   return [...found].sort((a, b) => a - b).map((id) => literals[id]!);
-}
-
-/** Deterministic PRNG so failures reproduce. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('LiteralScanner', () => {
