@@ -166,7 +166,7 @@ export function openOutput(file: string | undefined): {
     },
     drain: async () => {
       flush();
-      if (blocked) {
+      if (blocked && (stream as NodeJS.WriteStream).writableNeedDrain) {
         blocked = false;
         await new Promise<void>((resolve) => stream.once('drain', resolve));
       }

@@ -49,7 +49,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (
         error.code === 'commander.helpDisplayed' ||
         error.code === 'commander.version' ||
-        error.code === 'commander.help'
+        (error.code === 'commander.help' && error.exitCode === 0)
       )
         return EXIT.ok;
       return EXIT.usage;

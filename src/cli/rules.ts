@@ -13,7 +13,9 @@ import { colourEnabled, paint } from './output/terminal.js';
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function rulesCommand(): Command {
-  const rules = new Command('rules').description('Check and test Sigma rules');
+  const rules = new Command('rules')
+    .description('Check and test Sigma rules')
+    .addHelpText('after', '\nExamples:\n  $ ballotguard rules check rules/\n  $ ballotguard rules test');
   rules
     .command('check')
     .description('Parse and compile rules without hunting; list every rule that fails and why')

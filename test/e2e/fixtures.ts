@@ -55,7 +55,7 @@ export function ruleCases(dir: string = builtinRules): RuleCase[] {
           ruleFile,
           ruleId: String(rule['id']),
           level: String(rule['level']),
-          name: String(item['name'] ?? `${key}[${index}]`),
+          name: typeof item['name'] === 'string' ? item['name'] : `${key}[${index}]`,
           expect,
           event: asRecord(item['event'], `${testFile} ${key}[${index}].event`),
         });
