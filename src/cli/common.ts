@@ -67,7 +67,7 @@ export async function prepareRules(
   }
   const loaded = await loadRules(
     paths,
-    options.cache === false ? {} : { cache: new RuleCache(defaultCacheDir()) },
+    options.cache === false ? {} : { cache: new RuleCache(defaultCacheDir(), paths) },
   );
   return { loaded, mapping, placeholders };
 }

@@ -5,9 +5,9 @@
  * an edited rule or a new version of Ballotguard is never served stale. A damaged cache is ignored.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ParseResult } from './parse/parse-rules.js';
 
@@ -61,8 +61,22 @@ export class RuleCache {
   private entries = new Map<string, Entry>();
   private dirty = false;
 
-  constructor(directory: string) {
-    this.file = join(directory, `parsed-rules-${parserFingerprint()}.json`);
+  private readonly fingerprint: string;
+  private readonly directory: string;
+
+  /**
+   * @param directory where cache files live
+   * @param roots the rule paths being loaded: each set of roots gets its own file, so hunting with one
+   *   small pack never reads the entries of a big one
+   */
+  constructor(directory: string, roots: readonly string[]) {
+    this.directory = directory;
+    this.fingerprint = parserFingerprint();
+    const scope = createHash('sha256')
+      .update(JSON.stringify([...roots].map((root) => resolve(root)).sort()))
+      .digest('hex')
+      .slice(0, 12);
+    this.file = join(directory, `parsed-rules-${this.fingerprint}-${scope}.json`);
     try {
       const data = JSON.parse(readFileSync(this.file, 'utf8'), reviver) as { entries?: [string, Entry][] };
       if (Array.isArray(data.entries)) this.entries = new Map(data.entries);
@@ -90,6 +104,12 @@ export class RuleCache {
       writeFileSync(temporary, JSON.stringify({ entries: [...this.entries] }, replacer));
       renameSync(temporary, this.file);
       this.dirty = false;
+      // Files written by other parser versions can never be read again.
+      for (const name of readdirSync(this.directory)) {
+        if (name.startsWith('parsed-rules-') && !name.startsWith(`parsed-rules-${this.fingerprint}-`)) {
+          rmSync(join(this.directory, name), { force: true });
+        }
+      }
     } catch {
       // Not fatal.
     }

@@ -6,7 +6,6 @@
 import type { CompiledRule } from '../../src/sigma/compile/compile-rules.js';
 import { prng } from './prng.js';
 
-
 /** Plain strings a rule looks for, wildcards and escapes removed, with the field they belong to. */
 export function ruleValues(rule: CompiledRule): { field: string | null; text: string }[] {
   const values: { field: string | null; text: string }[] = [];

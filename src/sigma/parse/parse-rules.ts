@@ -117,16 +117,20 @@ export function parseRuleText(text: string, file: string): ParseResult {
     if (doc.contents === null && doc.errors.length === 0) continue; // empty document between `---`
     documentCount++;
     if (doc.errors.length > 0) {
-      for (const error of doc.errors) {
-        const pos =
-          error.linePos?.[0] ?? (error.pos[0] !== undefined ? lineCounter.linePos(error.pos[0]) : undefined);
-        issues.push({
-          code: 'yaml-error',
-          severity: 'error',
-          message: error.message.split('\n')[0] ?? error.message,
-          location: pos ? { file, line: pos.line, column: pos.col } : { file },
-        });
-      }
+      // One issue per broken document (its first error, counting the rest), so counts stay per rule.
+      const error = doc.errors[0]!;
+      const pos =
+        error.linePos?.[0] ?? (error.pos[0] !== undefined ? lineCounter.linePos(error.pos[0]) : undefined);
+      const more =
+        doc.errors.length > 1
+          ? ` (and ${doc.errors.length - 1} more YAML error${doc.errors.length > 2 ? 's' : ''} in this document)`
+          : '';
+      issues.push({
+        code: 'yaml-error',
+        severity: 'error',
+        message: `${error.message.split('\n')[0] ?? error.message}${more}`,
+        location: pos ? { file, line: pos.line, column: pos.col } : { file },
+      });
       continue;
     }
     const contents = doc.contents;
