@@ -370,5 +370,3 @@ export function fieldsReadNegatively(detection: Detection): string[] {
   }
   return [...fields];
 }
-
-export { NO_RENAMES };

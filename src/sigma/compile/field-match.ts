@@ -138,9 +138,7 @@ export function compileFieldMatch(item: FieldMatch, options: CompileOptions): Co
   const cased = has('cased');
   const eventField = item.field === null ? null : (options.renames.get(item.field) ?? item.field);
 
-  if (all && item.values.length < 2 && item.field !== null) {
-    // The spec forbids `all` on one value; accept it (same meaning) rather than reject a working rule.
-  }
+  // The spec forbids `all` on a single value; it means the same as without, so such rules are accepted.
   if (has('exists')) return compileExists(item, eventField);
   if (has('fieldref')) return compileFieldref(item, eventField, cased, neq);
   if ((has('i') || has('m') || has('s')) && !has('re'))
