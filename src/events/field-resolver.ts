@@ -49,8 +49,8 @@ export class EventView {
   readonly winlog: JsonObject | undefined;
   readonly evtxShaped: boolean;
   /** A few recently folded strings, compared by identity: cheaper than a Map per event. */
-  private readonly lowerKeys: string[] = [];
-  private readonly lowerValues: string[] = [];
+  private lowerKeys: string[] | undefined;
+  private lowerValues: string[] | undefined;
   /** Field names with spaces removed → value (`Threat Name` → `ThreatName`); null when there are none. */
   private spaceless: Map<string, unknown> | null | undefined;
 
@@ -156,16 +156,19 @@ export class EventView {
 
   /**
    * Lowercased form of a value from this event, cached for the life of the view: many rules fold the
-   * same fields. Keyed by the text itself (V8 caches string hashes), so it is right for any field.
+   * same fields. The last few long texts are kept and compared with `===` (the same string object is a
+   * pointer comparison), so the cache is right for any field.
    */
   lower(value: string): string {
     if (value.length < 16) return value.toLowerCase();
-    const keys = this.lowerKeys;
-    for (let i = 0; i < keys.length; i++) if (keys[i] === value) return this.lowerValues[i]!;
+    // Allocated on first use: most events never fold a long value.
+    const keys = (this.lowerKeys ??= []);
+    const values = (this.lowerValues ??= []);
+    for (let i = 0; i < keys.length; i++) if (keys[i] === value) return values[i]!;
     const lowered = value.toLowerCase();
     if (keys.length < 16) {
       keys.push(value);
-      this.lowerValues.push(lowered);
+      values.push(lowered);
     }
     return lowered;
   }
