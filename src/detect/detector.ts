@@ -16,7 +16,7 @@ import { compileRules } from '../sigma/compile/compile-rules.js';
 import { RuleIndex } from '../sigma/index/rule-index.js';
 import type { RuleLevel } from '../sigma/parse/ast.js';
 import { RULE_LEVELS } from '../sigma/parse/ast.js';
-import { decodeRecord } from '../sources/decode.js';
+import { decodeBatch } from '../sources/decode-batch.js';
 import type { RecordBatch } from '../sources/types.js';
 
 /** Everything a detector needs, as plain data so it can be posted to worker threads. */
@@ -97,47 +97,48 @@ export class Detector {
     let events = 0;
     let skipped = 0;
     this.regexSkipped = 0;
-    const count = batch.starts.length;
     const matched = this.matched;
-    for (let i = 0; i < count; i++) {
-      const decoded = decodeRecord(batch, i);
-      if (!decoded.ok) {
+    const index = this.index;
+    decodeBatch(batch, {
+      skipped(issue) {
         skipped++;
-        issues.push(decoded.issue);
-        continue;
-      }
-      if (decoded.warning !== undefined) issues.push(decoded.warning);
-      events++;
-      const event = decoded.value as Record<string, unknown>;
-      const view = new EventView(event);
-      matched.length = 0;
-      this.index.match(view, matched);
-      if (matched.length === 0) continue;
-      const origin: EventOrigin = {
-        path: batch.path,
-        format: batch.format,
-        line: batch.lines[i]!,
-        record: batch.firstRecord + i,
-        offset: batch.offsets[i]!,
-      };
-      const timestamp = view.timestamp() ?? '';
-      // Alerts are cloned between threads and serialised, both recursive: a hostile event nested
-      // thousands deep would crash them, so such an event is replaced by a marker (the rest is in the log).
-      const alertEvent = depthWithin(event, MAX_ALERT_EVENT_DEPTH)
-        ? event
-        : {
-            _ballotguard: `event nested deeper than ${MAX_ALERT_EVENT_DEPTH} levels; see the source position`,
-          };
-      for (const variant of matched) {
-        const rule = variant.rule;
-        alerts.push({
-          timestamp,
-          rule: { id: rule.id, title: rule.title, level: rule.level, tags: rule.tags, path: rule.path },
-          source: origin,
-          event: alertEvent,
-        });
-      }
-    }
+        issues.push(issue);
+      },
+      warning(issue) {
+        issues.push(issue);
+      },
+      event(event, line, record, offset) {
+        events++;
+        const view = new EventView(event);
+        matched.length = 0;
+        index.match(view, matched);
+        if (matched.length === 0) return;
+        const origin: EventOrigin = {
+          path: batch.path,
+          format: batch.format,
+          ...(line > 0 ? { line } : {}),
+          record,
+          offset,
+        };
+        const timestamp = view.timestamp() ?? '';
+        // Alerts are cloned between threads and serialised, both recursive: a hostile event nested
+        // thousands deep would crash them, so such an event is replaced by a marker (the rest is in the log).
+        const alertEvent = depthWithin(event, MAX_ALERT_EVENT_DEPTH)
+          ? event
+          : {
+              _ballotguard: `event nested deeper than ${MAX_ALERT_EVENT_DEPTH} levels; see the source position`,
+            };
+        for (const variant of matched) {
+          const rule = variant.rule;
+          alerts.push({
+            timestamp,
+            rule: { id: rule.id, title: rule.title, level: rule.level, tags: rule.tags, path: rule.path },
+            source: origin,
+            event: alertEvent,
+          });
+        }
+      },
+    });
     return { alerts, events, skipped, issues, regexSkipped: this.regexSkipped };
   }
 }

@@ -22,7 +22,14 @@ export interface JsonTextBatch {
   readonly firstRecord: number;
 }
 
+/**
+ * Every kind of batch a source can produce. Each kind has one decoder in `decode-batch.ts`; a batch must be
+ * plain data (structured-cloneable) and keep its payload in `bytes`, whose buffer is transferred to the
+ * worker that decodes it.
+ */
 export type RecordBatch = JsonTextBatch;
+
+export type RecordBatchKind = RecordBatch['kind'];
 
 export interface SourceOptions {
   /** Records longer than this are skipped (counted, reported) without being buffered. */
