@@ -10,13 +10,21 @@
  */
 import { join } from 'node:path';
 import { projectRoot } from '../test/helpers/shared.js';
+import { evtxBenchmark } from './evtx-bench.js';
 import { huntBenchmark } from './hunt-bench.js';
+import { serverBenchmark } from './server-bench.js';
 import { renderReport } from './report.js';
+import { storeBenchmark } from './store-bench.js';
+import { textBenchmark } from './text-bench.js';
 import type { BenchmarkContext, BenchmarkDefinition } from './types.js';
 
 /** Every benchmark, by the name used on the command line and in the JSON line. */
 export const BENCHMARKS = {
   hunt: huntBenchmark,
+  server: serverBenchmark,
+  evtx: evtxBenchmark,
+  store: storeBenchmark,
+  text: textBenchmark,
 } satisfies Record<string, BenchmarkDefinition>;
 
 function usage(): string {

@@ -4,12 +4,14 @@ import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import type { Alert } from '../events/event.js';
 import { hunt } from '../detect/hunt.js';
-import type { HuntProgress } from '../detect/hunt.js';
+import type { HuntCounts, HuntProgress } from '../detect/hunt.js';
 import { configPath, loadConfig } from '../config/config.js';
 import { UsageError } from '../issues.js';
 import type { Issue } from '../issues.js';
 import type { RuleSetSummary } from '../detect/detector.js';
 import { discoverFiles } from '../sources/walk.js';
+import { sourceNames } from '../sources/registry.js';
+import { parseDurationOption } from '../sigma/correlation/timespan.js';
 import { stat } from 'node:fs/promises';
 import {
   EXIT,
@@ -23,6 +25,8 @@ import {
 } from './common.js';
 import type { PreparedRules } from './common.js';
 import { createAlertWriter } from './output/alert-writers.js';
+import { HuntStoreSink } from './hunt-store.js';
+import type { HuntStoreOutcome } from './hunt-store.js';
 import {
   LEVEL_COLOURS,
   ProgressLine,
@@ -49,6 +53,10 @@ interface HuntFlags {
   maxRecordBytes?: string;
   cache: boolean;
   config?: string;
+  db?: string;
+  reorderWindow?: string;
+  correlationBuffer?: string;
+  correlationMaxGroups?: string;
 }
 
 /** Fills in what the command line did not say from the config file; the command line wins. */
@@ -88,10 +96,29 @@ export function huntCommand(): Command {
     .option('--stats-json <file>', 'write run statistics as JSON to FILE')
     .option(
       '--input-format <name>',
-      'read every file as this format instead of detecting it: json (detect the shape), ndjson, json-array, json-concat',
+      `read every file as this format instead of detecting it: ${sourceNames().join(', ')} (json: any JSON shape)`,
     )
     .option('--max-record-bytes <n>', 'skip records larger than this many bytes', String(16 * 1024 * 1024))
     .option('--no-cache', 'parse every rule file again instead of using the parsed-rule cache')
+    .option(
+      '--reorder-window <duration>',
+      'correlation: how far out of time order matches may come once past --correlation-buffer (e.g. 5m)',
+      '5m',
+    )
+    .option(
+      '--correlation-buffer <n>',
+      'correlation: matches of correlated rules held to sort by time across files',
+      '2000000',
+    )
+    .option(
+      '--correlation-max-groups <n>',
+      'correlation: groups held at once (LRU eviction beyond)',
+      '100000',
+    )
+    .option(
+      '--db <file|url>',
+      'also store the alerts and a record of this hunt in this database: a SQLite file (created if missing) or postgres://… (read them with `ballotguard alerts`)',
+    )
     .option(
       '--config <file>',
       'YAML config file with defaults (default: $BALLOTGUARD_CONFIG or ./ballotguard.yaml)',
@@ -106,6 +133,8 @@ Examples:
   $ ballotguard hunt /cases/ec-2021/ --rules sigma/rules/windows --min-level high --format json --output alerts.json
   $ ballotguard hunt sysmon-export.ndjson.gz --threads 2 --stats-json stats.json
   $ ballotguard hunt dc01.json --input-format json-concat --no-builtin --rules ./our-rules
+  $ ballotguard hunt /var/log/audit /var/log/auth.log u_ex211104.log --rules sigma/rules/linux --rules sigma/rules/web
+  $ ballotguard hunt /cases/ec-2021/ --db cases.db --output /dev/null   # then: ballotguard alerts list --db cases.db
 
 Exit status: 0 the hunt ran (with or without alerts); 1 nothing could be processed; 2 usage error.`,
     )
@@ -123,6 +152,17 @@ async function runHunt(paths: string[], flags: HuntFlags): Promise<number> {
   const minLevel = parseLevel(flags.minLevel);
   const threads = parsePositiveInt('--threads', flags.threads, availableParallelism());
   const maxRecordBytes = parsePositiveInt('--max-record-bytes', flags.maxRecordBytes, 16 * 1024 * 1024);
+  const reorderWindowMs = parseDurationOption(flags.reorderWindow ?? '5m');
+  if (reorderWindowMs === undefined)
+    throw new UsageError(
+      `--reorder-window must be a duration such as 30s, 5m or 1h (got '${flags.reorderWindow}')`,
+    );
+  const correlationBuffer = parsePositiveInt('--correlation-buffer', flags.correlationBuffer, 2_000_000);
+  const correlationMaxGroups = parsePositiveInt(
+    '--correlation-max-groups',
+    flags.correlationMaxGroups,
+    100_000,
+  );
   const stderr = (text: string): void => {
     progress.clear();
     process.stderr.write(text);
@@ -186,6 +226,22 @@ async function runHunt(paths: string[], flags: HuntFlags): Promise<number> {
     return `${bar(fraction)} ${Math.round(fraction * 100)}% ${formatBytes(state.bytes)}/${formatBytes(totalBytes)}  ${formatCount(state.events)} events  ${formatCount(state.alerts)} alerts  ${formatCount(Math.round(state.events / Math.max(seconds, 0.001)))}/s`;
   };
 
+  // --db: alerts also go to the store in batches; Ctrl-C stops reading and records what was found.
+  const sink =
+    flags.db === undefined
+      ? undefined
+      : await HuntStoreSink.open(flags.db, {
+          paths,
+          ruleSources: [...(flags.builtin === false ? [] : ['(built-in)']), ...(flags.rules ?? [])],
+          options: { threads, minLevel, ...(flags.inputFormat !== undefined ? { inputFormat: flags.inputFormat } : {}) },
+          say: stderr,
+        });
+  const finishStore = (counts?: HuntCounts, failure?: unknown): Promise<HuntStoreOutcome> | undefined =>
+    sink?.finish(
+      counts,
+      { rulesLoaded, rulesFailed, seconds: (performance.now() - started) / 1000 },
+      failure,
+    );
   const counts = await hunt({
     paths,
     detector: () => {
@@ -201,18 +257,41 @@ async function runHunt(paths: string[], flags: HuntFlags): Promise<number> {
     threads,
     ...(flags.inputFormat !== undefined ? { inputFormat: flags.inputFormat } : {}),
     maxRecordBytes,
-    onAlert,
+    onAlert:
+      sink === undefined
+        ? onAlert
+        : (alert: Alert) => {
+            onAlert(alert);
+            sink.add(alert);
+          },
     onIssue: reporter.report,
     onProgress: (state) => progress.update(() => renderProgress(state)),
     onRulesReady,
-    afterBatch: output.drain,
+    afterBatch:
+      sink === undefined
+        ? output.drain
+        : async () => {
+            await output.drain();
+            await sink.ready();
+          },
+    ...(sink !== undefined ? { signal: sink.signal } : {}),
+    correlation: {
+      reorderWindowMs,
+      maxBuffered: correlationBuffer,
+      limits: { maxGroups: correlationMaxGroups },
+    },
+  }).catch(async (error: unknown) => {
+    await finishStore(undefined, error);
+    throw error;
   });
   if (counts.stopped) {
     await output.close();
+    await finishStore(counts, new Error('no rule could be loaded'));
     return EXIT.failure;
   }
   writer.end();
   await output.close();
+  const stored = await finishStore(counts);
   progress.clear();
   const seconds = (performance.now() - started) / 1000;
   const peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
@@ -233,6 +312,7 @@ async function runHunt(paths: string[], flags: HuntFlags): Promise<number> {
       eventsPerSec: Math.round(counts.events / Math.max(seconds, 0.001)),
       peakRssMB,
       alertsByLevel: Object.fromEntries(perLevel),
+      ...(counts.correlation !== undefined ? { correlation: counts.correlation } : {}),
     };
     await writeFile(flags.statsJson, `${JSON.stringify(stats, null, 2)}\n`);
   }
@@ -254,6 +334,17 @@ async function runHunt(paths: string[], flags: HuntFlags): Promise<number> {
           ? ` Regex evaluations skipped (value too long to evaluate safely): ${formatCount(counts.regexSkipped)}.`
           : ''),
     );
+    if (counts.correlation !== undefined) {
+      const c = counts.correlation;
+      lines.push(
+        `Correlations: ${formatCount(c.correlations)} rule(s) over ${formatCount(c.inputs)} match(es): ${formatCount(c.alerts)} alert(s); ` +
+          `state peak ${formatCount(c.peakGroups)} group(s), ~${formatBytes(c.peakStateBytes + c.peakBufferBytes)}` +
+          (c.untimed + c.late + c.evictions > 0
+            ? `; left out: ${formatCount(c.untimed)} without time, ${formatCount(c.late)} late, ${formatCount(c.evictions)} group(s) evicted`
+            : '') +
+          '.',
+      );
+    }
     if (perRule.size > 0) {
       const top = [...perRule.values()].sort((a, b) => b.count - a.count).slice(0, 10);
       lines.push('Top rules:');
@@ -263,8 +354,10 @@ async function runHunt(paths: string[], flags: HuntFlags): Promise<number> {
         );
       }
     }
+    if (stored !== undefined) lines.push(stored.summary);
     process.stderr.write(`${lines.join('\n')}\n`);
   }
+  if (stored?.status === 'interrupted') return EXIT.failure;
   const nothingProcessed = counts.events === 0 && (counts.files === 0 || counts.failedFiles === counts.files);
   if (nothingProcessed) {
     process.stderr.write(

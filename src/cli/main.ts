@@ -4,8 +4,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
 import { EXIT, describeError, exitCodeFor } from './common.js';
+import { alertsCommand } from './alerts.js';
+import { attackCommand } from './attack.js';
+import { evtxCommand } from './evtx.js';
+import { demoCommand } from './demo.js';
 import { huntCommand } from './hunt.js';
+import { incidentsCommand } from './incidents.js';
 import { rulesCommand } from './rules.js';
+import { scenarioCommand } from './scenario.js';
+import { serveCommand } from './serve.js';
+import { tokenCommand } from './token.js';
 
 function version(): string {
   const manifest = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
@@ -29,8 +37,16 @@ Examples:
   $ ballotguard rules check rules/
   $ ballotguard rules test`,
     );
+  program.addCommand(demoCommand());
   program.addCommand(huntCommand());
   program.addCommand(rulesCommand());
+  program.addCommand(alertsCommand());
+  program.addCommand(incidentsCommand());
+  program.addCommand(evtxCommand());
+  program.addCommand(attackCommand());
+  program.addCommand(scenarioCommand());
+  program.addCommand(serveCommand());
+  program.addCommand(tokenCommand());
   const exitOverride = (command: Command): void => {
     command.exitOverride();
     for (const sub of command.commands) exitOverride(sub);

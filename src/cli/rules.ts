@@ -8,6 +8,8 @@ import { UsageError, formatIssue } from '../issues.js';
 import { builtinRulesDir } from '../paths.js';
 import { compileRules, ruleIdOf } from '../sigma/compile/compile-rules.js';
 import { EXIT, IssueReporter, parseFormat, prepareRules } from './common.js';
+import { readSequences, runSequence } from './rule-sequences.js';
+import type { SequenceCase } from './rule-sequences.js';
 import { colourEnabled, paint } from './output/terminal.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -66,6 +68,12 @@ Test file format (foo.tests.yaml beside foo.yml):
   must_not_match:
     - name: IIS worker recycling
       event: {...}
+Correlation rules are tested with timed sequences of events instead (docs/correlation.md):
+  sequences:
+    - name: twelve failed logons in two minutes
+      events:
+        - {at: '2026-11-03T06:00:00Z', repeat: 12, every: 10s, event: {...}}
+      alerts: 1
 
 Examples:
   $ ballotguard rules test
@@ -121,7 +129,7 @@ async function runCheck(
   const summary = {
     files: prepared.loaded.files,
     rules: prepared.loaded.documents,
-    loaded: compiled.rules.length,
+    loaded: compiled.rules.length + compiled.correlations.length,
     failed,
   };
   if (format === 'json') process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -246,8 +254,18 @@ async function runTests(
       placeholders: [...prepared.placeholders],
       minLevel: 'informational',
     });
-    const document = prepared.loaded.sources[0]?.documents[0];
+    const documents = prepared.loaded.sources[0]?.documents ?? [];
+    const document = documents[0];
     const ruleId = document ? ruleIdOf(document, ruleFile, 0) : '';
+    const correlationIds = new Set(
+      documents.flatMap((doc, index) => (doc.kind === 'correlation' ? [ruleIdOf(doc, ruleFile, index)] : [])),
+    );
+    if (detector.summary.failed.length > 0 && detector.rules.length > 0) {
+      fail(
+        `part of the rule file does not compile: ${detector.summary.failed.map((failure) => `${failure.id}: ${failure.message}`).join('; ')}`,
+      );
+      continue;
+    }
     if (detector.rules.length === 0) {
       const compiled = compileRules(prepared.loaded.sources, {
         mapping: prepared.mapping,
@@ -256,19 +274,34 @@ async function runTests(
       fail(`the rule does not compile: ${compiled.failed.map((failure) => failure.message).join('; ')}`);
       continue;
     }
-    let cases: { must: TestCase[]; mustNot: TestCase[] };
+    let cases: { must: TestCase[]; mustNot: TestCase[]; sequences: SequenceCase[] };
     try {
       const data: unknown = parseYaml(await readFile(testFile, 'utf8'));
       cases = {
         must: readCases(data, 'must_match', testFile),
         mustNot: readCases(data, 'must_not_match', testFile),
+        sequences: readSequences(data, testFile),
       };
     } catch (error) {
       fail((error as Error).message);
       continue;
     }
-    if (cases.must.length === 0 || cases.mustNot.length === 0)
+    if (correlationIds.size > 0) {
+      if (!cases.sequences.some((c) => c.alerts > 0) || !cases.sequences.some((c) => c.alerts === 0))
+        fail('a correlation rule needs sequences: at least one that raises alerts and one that raises none');
+    } else if (cases.must.length === 0 || cases.mustNot.length === 0)
       fail('a tests file needs at least one must_match and one must_not_match event');
+    for (const sequence of cases.sequences) {
+      const outcome = runSequence(detector, sequence, correlationIds, testFile);
+      outcomes.push({
+        file: testFile,
+        rule: ruleId,
+        name: sequence.name,
+        expect: sequence.alerts > 0 ? 'match' : 'no-match',
+        passed: outcome.passed,
+        ...(outcome.detail !== undefined ? { detail: outcome.detail } : {}),
+      });
+    }
     for (const [list, expect] of [
       [cases.must, 'match'],
       [cases.mustNot, 'no-match'],

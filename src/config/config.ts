@@ -12,6 +12,8 @@
  *     minLevel: medium
  *     threads: 4
  *     format: ndjson
+ *   store:
+ *     url: ./cases.db            # or postgres://bg@db.internal/ballotguard; default for `alerts --db`
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
@@ -33,10 +35,49 @@ const huntSchema = z
   })
   .strict();
 
-export const configSchema = z.object({ hunt: huntSchema.optional() }).strict();
+const storeSchema = z
+  .object({
+    /** A SQLite file (relative to the config file) or a postgres:// URL. */
+    url: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** `ballotguard serve` (docs/server.md). The database is `store.url`. */
+const serverSchema = z
+  .object({
+    host: z.string().min(1).optional(),
+    port: z.number().int().min(0).max(65535).optional(),
+    tls: z
+      .object({ cert: z.string().min(1), key: z.string().min(1) })
+      .strict()
+      .optional(),
+    /** Browser origins allowed to call the API (`https://soc.example.org`); none by default. */
+    corsOrigins: z
+      .array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'an origin like https://soc.example.org'))
+      .optional(),
+    maxUploadMB: z.number().positive().max(1_048_576).optional(),
+    uploadDir: z.string().min(1).optional(),
+    /** Where `attack import` saved the ATT&CK catalogue. */
+    dataDir: z.string().min(1).optional(),
+    /** The dashboard's built files. */
+    webDir: z.string().min(1).optional(),
+    /** Behind a reverse proxy: trust its X-Forwarded-For (true, or its address/CIDR list). */
+    trustProxy: z.union([z.boolean(), z.string().min(1)]).optional(),
+    /** Detection threads for uploaded hunts (default 1). */
+    huntThreads: z.number().int().positive().optional(),
+    /** Failed authentications per address per minute before 429 (default 10). */
+    authFailuresPerMinute: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({ hunt: huntSchema.optional(), store: storeSchema.optional(), server: serverSchema.optional() })
+  .strict();
 
 export type BallotguardConfig = z.infer<typeof configSchema>;
 export type HuntConfig = z.infer<typeof huntSchema>;
+export type StoreConfig = z.infer<typeof storeSchema>;
+export type ServerConfig = z.infer<typeof serverSchema>;
 
 export const DEFAULT_CONFIG_FILE = 'ballotguard.yaml';
 
@@ -66,9 +107,33 @@ export function loadConfig(path: string | undefined): BallotguardConfig {
   }
   const base = dirname(resolve(path));
   const at = (file: string): string => (isAbsolute(file) ? file : resolve(base, file));
+  const store = parsed.data.store;
+  const storeUrl =
+    store?.url === undefined || /^postgres(ql)?:\/\//i.test(store.url) ? store?.url : at(store.url);
+  const withStore: BallotguardConfig =
+    store === undefined
+      ? parsed.data
+      : { ...parsed.data, store: { ...store, ...(storeUrl ? { url: storeUrl } : {}) } };
+  const server = parsed.data.server;
+  const withServer: BallotguardConfig =
+    server === undefined
+      ? withStore
+      : {
+          ...withStore,
+          server: {
+            ...server,
+            ...(server.tls !== undefined
+              ? { tls: { cert: at(server.tls.cert), key: at(server.tls.key) } }
+              : {}),
+            ...(server.uploadDir !== undefined ? { uploadDir: at(server.uploadDir) } : {}),
+            ...(server.dataDir !== undefined ? { dataDir: at(server.dataDir) } : {}),
+            ...(server.webDir !== undefined ? { webDir: at(server.webDir) } : {}),
+          },
+        };
   const hunt = parsed.data.hunt;
-  if (hunt === undefined) return parsed.data;
+  if (hunt === undefined) return withServer;
   return {
+    ...withServer,
     hunt: {
       ...hunt,
       ...(hunt.rules ? { rules: hunt.rules.map(at) } : {}),

@@ -1,5 +1,6 @@
 /**
- * The hunt pipeline: files → framed batches → detection (this thread or a worker pool) → alert sink.
+ * The hunt pipeline: files → framed batches → detection (this thread or a worker pool) → alert sink, and
+ * matches of correlated rules → correlation runner (src/correlate/) → the same sink.
  * Alerts reach the sink in input order whatever the thread count. Problems with files and records are
  * reported through `onIssue` and counted; only a broken setup (no rules, workers failing) throws.
  */
@@ -12,6 +13,9 @@ import { SKIPPED_RECORD_CODES } from '../sources/issue-codes.js';
 import type { BatchResult, DetectorConfig, RuleSetSummary } from './detector.js';
 import { Detector } from './detector.js';
 import { WorkerPool } from './pool.js';
+import { CorrelationRunner } from '../correlate/correlation-runner.js';
+import type { CorrelationOrdering, CorrelationStats } from '../correlate/correlation-runner.js';
+import type { EngineLimits } from '../correlate/correlation-engine.js';
 
 export interface HuntOptions {
   readonly paths: readonly string[];
@@ -35,6 +39,13 @@ export interface HuntOptions {
   readonly onRulesReady?: (summary: RuleSetSummary) => boolean;
   /** Awaited after each batch, so a slow alert consumer (a pipe, a disk) pushes back on reading. */
   readonly afterBatch?: () => Promise<void>;
+  /** Correlation settings (docs/correlation.md); by default matches are sorted by time across all files. */
+  readonly correlation?: {
+    readonly ordering?: CorrelationOrdering;
+    readonly reorderWindowMs?: number;
+    readonly maxBuffered?: number;
+    readonly limits?: Partial<EngineLimits>;
+  };
 }
 
 /** Issues after which nothing of a file could be read. */
@@ -66,6 +77,8 @@ export interface HuntCounts {
   failedFiles: number;
   /** True when `onRulesReady` stopped the hunt before it read anything. */
   stopped?: boolean;
+  /** Correlation figures, when any correlation rule ran. */
+  correlation?: CorrelationStats;
 }
 
 export async function hunt(options: HuntOptions): Promise<HuntCounts> {
@@ -81,6 +94,7 @@ export async function hunt(options: HuntOptions): Promise<HuntCounts> {
   };
   let currentFile = '';
   let bytesBeforeFile = 0;
+  let correlations: CorrelationRunner | undefined;
   const deliver = (result: BatchResult): void => {
     counts.events += result.events;
     counts.skipped += result.skipped;
@@ -93,6 +107,7 @@ export async function hunt(options: HuntOptions): Promise<HuntCounts> {
       counts.alerts++;
       options.onAlert(alert);
     }
+    if (correlations !== undefined) for (const input of result.correlationInputs) correlations.add(input);
   };
 
   let config: DetectorConfig | undefined = options.detector();
@@ -103,6 +118,24 @@ export async function hunt(options: HuntOptions): Promise<HuntCounts> {
   if (options.onRulesReady && !options.onRulesReady(summary)) {
     if (pool !== undefined) await pool.close();
     return { ...counts, stopped: true };
+  }
+  if (summary.correlation.correlations.length > 0) {
+    const settings = options.correlation ?? {};
+    correlations = new CorrelationRunner({
+      plan: summary.correlation,
+      ordering: settings.ordering ?? 'sorted',
+      ...(settings.reorderWindowMs !== undefined ? { reorderWindowMs: settings.reorderWindowMs } : {}),
+      ...(settings.maxBuffered !== undefined ? { maxBuffered: settings.maxBuffered } : {}),
+      ...(settings.limits !== undefined ? { limits: settings.limits } : {}),
+      onAlert: (alert) => {
+        counts.alerts++;
+        options.onAlert(alert);
+      },
+      onIssue: (issue) => {
+        if (issue.severity === 'warning') counts.warnings++;
+        options.onIssue(issue);
+      },
+    });
   }
   const reportProgress = (): void =>
     options.onProgress?.({
@@ -144,6 +177,11 @@ export async function hunt(options: HuntOptions): Promise<HuntCounts> {
     }
   } finally {
     if (pool !== undefined) await pool.close();
+  }
+  if (correlations !== undefined) {
+    // Sorted ordering decides here, once every file has been read: correlation alerts come last.
+    correlations.finish();
+    counts.correlation = correlations.stats();
   }
   reportProgress();
   return counts;

@@ -196,7 +196,8 @@ export class EventView {
   channel(): string | undefined {
     // Through `get`, so the logsource index and a rule's own `Channel` test always see the same value.
     const value = this.get('Channel');
-    return typeof value === 'string' ? value : undefined;
+    // An empty cell (a CSV export) names no channel.
+    return typeof value === 'string' && value !== '' ? value : undefined;
   }
 
   /** Numeric Windows event ID, if any. */
@@ -224,7 +225,10 @@ export class EventView {
         raw['TimeCreated'] ??
         raw['EventTime'] ??
         raw['time'] ??
-        raw['date'];
+        raw['date'] ??
+        // Exchange's CSV logs: HttpProxy (DateTime) and message tracking (date-time).
+        raw['DateTime'] ??
+        raw['date-time'];
       const created = asObject(value);
       if (created !== undefined) value = asObject(created['#attributes'])?.['SystemTime'];
       // W3C logs (IIS, Exchange) write UTC date and time in two fields.

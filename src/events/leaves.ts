@@ -28,3 +28,28 @@ export function someLeaf(root: unknown, visit: (text: string) => boolean): boole
   };
   return walk(root, 0);
 }
+
+/**
+ * Appends to `out` the texts `someLeaf` visits, in the same order and within the same bounds. Numbers and
+ * booleans are skipped unless `scalars` (a caller that knows none of its literals can occur in them saves
+ * their string conversion).
+ */
+export function collectLeafTexts(root: unknown, out: string[], scalars: boolean): void {
+  let budget = MAX_NODES;
+  const walk = (value: unknown, depth: number): void => {
+    if (--budget < 0) return;
+    if (typeof value === 'string') out.push(value);
+    else if (typeof value === 'number' || typeof value === 'boolean') {
+      if (scalars) out.push(String(value));
+    } else if (typeof value === 'object' && value !== null && depth < MAX_DEPTH) {
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) walk(value[i], depth + 1);
+        return;
+      }
+      for (const key of Object.keys(value)) {
+        if (key !== '#attributes') walk((value as Record<string, unknown>)[key], depth + 1);
+      }
+    }
+  };
+  walk(root, 0);
+}

@@ -53,7 +53,12 @@ describe('default mapping', () => {
     const { issues, mapping } = loadMapping(defaultMappingPath());
     expect(issues).toEqual([]);
     expect(mapping.name).toBe('windows-default');
-    expect(defaultMapping().entries.length).toBe(mapping.entries.length);
+    // The default is windows.yaml merged with text-logs.yaml (whose entry names are all its own).
+    const text = loadMapping(defaultMappingPath('text-logs.yaml'));
+    expect(text.issues).toEqual([]);
+    expect(text.mapping.name).toBe('text-logs-default');
+    expect(defaultMapping().entries.length).toBe(mapping.entries.length + text.mapping.entries.length);
+    expect(defaultMapping().sources).toEqual([defaultMappingPath(), defaultMappingPath('text-logs.yaml')]);
   });
 
   it('maps process_creation to Sysmon 1 and Security 4688 with renames', () => {
@@ -260,8 +265,8 @@ entries:
     const user = loadMapping(path);
     expect(user.issues).toEqual([]);
     const merged = mergeMappings(defaultMapping(), user.mapping);
-    expect(merged.name).toBe('windows-default + site');
-    expect(merged.sources).toEqual([defaultMappingPath(), path]);
+    expect(merged.name).toBe('windows-default + text-logs-default + site');
+    expect(merged.sources).toEqual([defaultMappingPath(), defaultMappingPath('text-logs.yaml'), path]);
 
     const pc = windows(resolveLogsource(merged, { category: 'process_creation', product: 'windows' }));
     expect(pc.variants.map((v) => [v.name, v.channels, v.eventIds])).toEqual([

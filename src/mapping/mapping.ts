@@ -2,8 +2,9 @@
  * Logsource and field mapping: which events a Sigma rule's `logsource` stands for, and how its field names
  * are spelled there. The mapping is data (YAML, format documented at the top of `windows.yaml`): the
  * shipped default maps Windows categories to Sysmon event IDs and, where Windows auditing records the same
- * thing, to Security-channel events with renamed fields; services map to channels. Users add files with
- * `--mapping`, merged over the default with `mergeMappings`.
+ * thing, to Security-channel events with renamed fields; services map to channels (`windows.yaml`); and
+ * webserver and Linux logsources map to the classes of text logs (W3C, syslog, auditd; `text-logs.yaml`).
+ * Users add files with `--mapping`, merged over the default with `mergeMappings`.
  *
  * @example
  *   const user = loadMapping('site.yaml');            // report user.issues, go on with user.mapping
@@ -26,6 +27,9 @@ export type * from './types.js';
 export const MAX_MAPPING_BYTES = 4 * 1024 * 1024;
 
 export const DEFAULT_MAPPING_FILE = 'windows.yaml';
+
+/** The files of the shipped default mapping, merged in this order. */
+export const DEFAULT_MAPPING_FILES = [DEFAULT_MAPPING_FILE, 'text-logs.yaml'] as const;
 
 /**
  * Reads and validates a mapping file. Never throws for bad content or an unreadable file: problems come
@@ -53,16 +57,16 @@ export function loadMapping(path: string): { mapping: MappingPipeline; issues: I
 }
 
 /**
- * Where the shipped mapping lives. tsc does not copy .yaml files, so besides the module's own folder
- * (src/mapping under vitest or tsx, or dist/src/mapping if a build step copies it) this looks in
- * `src/mapping/` under the package root, found by walking up to package.json.
+ * Where a file of the shipped mapping (default: windows.yaml) lives. tsc does not copy .yaml files, so
+ * besides the module's own folder (src/mapping under vitest or tsx, or dist/src/mapping if a build step
+ * copies it) this looks in `src/mapping/` under the package root, found by walking up to package.json.
  */
-export function defaultMappingPath(): string {
+export function defaultMappingPath(file: string = DEFAULT_MAPPING_FILE): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, DEFAULT_MAPPING_FILE)];
+  const candidates = [join(here, file)];
   for (let dir = here; ;) {
     if (existsSync(join(dir, 'package.json'))) {
-      candidates.push(join(dir, 'src', 'mapping', DEFAULT_MAPPING_FILE));
+      candidates.push(join(dir, 'src', 'mapping', file));
       break;
     }
     const parent = dirname(dir);
@@ -73,7 +77,7 @@ export function defaultMappingPath(): string {
   if (found === undefined) {
     throw new BallotguardError(
       'mapping-default-missing',
-      `the default mapping ${DEFAULT_MAPPING_FILE} is missing (looked in ${candidates.join(', ')}); reinstall Ballotguard`,
+      `the default mapping ${file} is missing (looked in ${candidates.join(', ')}); reinstall Ballotguard`,
     );
   }
   return found;
@@ -82,22 +86,25 @@ export function defaultMappingPath(): string {
 let cachedDefault: MappingPipeline | undefined;
 
 /**
- * The shipped default mapping, read on first use (never at import) and kept: it is immutable. Throws a
- * `BallotguardError` if the file is missing or invalid, which is a packaging fault, not a user one.
+ * The shipped default mapping (`DEFAULT_MAPPING_FILES`, merged), read on first use (never at import) and
+ * kept: it is immutable. Throws a `BallotguardError` if a file is missing or invalid, which is a packaging
+ * fault, not a user one.
  */
 export function defaultMapping(): MappingPipeline {
   if (cachedDefault !== undefined) return cachedDefault;
-  const path = defaultMappingPath();
-  const { mapping, issues } = loadMapping(path);
-  const errors = issues.filter((i) => i.severity === 'error');
-  if (errors.length > 0) {
-    throw new BallotguardError(
-      'mapping-default-invalid',
-      `the default mapping is invalid:\n${errors.map(formatIssue).join('\n')}`,
-    );
-  }
-  cachedDefault = mapping;
-  return mapping;
+  const parts = DEFAULT_MAPPING_FILES.map((file) => {
+    const { mapping, issues } = loadMapping(defaultMappingPath(file));
+    const errors = issues.filter((i) => i.severity === 'error');
+    if (errors.length > 0) {
+      throw new BallotguardError(
+        'mapping-default-invalid',
+        `the default mapping is invalid:\n${errors.map(formatIssue).join('\n')}`,
+      );
+    }
+    return mapping;
+  });
+  cachedDefault = mergeMappings(...parts);
+  return cachedDefault;
 }
 
 /**

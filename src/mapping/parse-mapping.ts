@@ -7,6 +7,7 @@ import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import type { Issue, Location } from '../issues.js';
 import type {
+  ClassVariantSpec,
   FieldCondition,
   GenericVariantSpec,
   LogsourceMatch,
@@ -48,6 +49,7 @@ const variantSchema = z
     name: text.optional(),
     channels: textOrList.optional(),
     service: text.optional(),
+    classes: textOrList.optional(),
     eventIds: oneOrMore(eventId).optional(),
     conditions: record(oneOrMore(scalar)).optional(),
     fieldRenames: record(text).optional(),
@@ -61,7 +63,17 @@ const variantSchema = z
         message: 'give either `channels` or `service`, not both',
       });
     }
-    if (v.channels === undefined && v.service === undefined) {
+    if (v.classes !== undefined) {
+      for (const key of ['channels', 'service', 'eventIds', 'availableFields'] as const) {
+        if (v[key] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `\`${key}\` does not go with \`classes\` (a variant on text log classes takes name, conditions and fieldRenames)`,
+          });
+        }
+      }
+    } else if (v.channels === undefined && v.service === undefined) {
       for (const key of ['eventIds', 'conditions', 'availableFields'] as const) {
         if (v[key] !== undefined) {
           ctx.addIssue({
@@ -78,8 +90,12 @@ const entrySchema = z
   .strictObject({
     name: text,
     match: z
-      .strictObject({ category: text.optional(), product: text.optional(), service: text.optional() })
-      .refine((m) => m.category !== undefined || m.product !== undefined || m.service !== undefined, {
+      .strictObject({
+        category: text.nullable().optional(),
+        product: text.nullable().optional(),
+        service: text.nullable().optional(),
+      })
+      .refine((m) => [m.category, m.product, m.service].some((value) => typeof value === 'string'), {
         error: 'name at least one of category, product, service',
       })
       .optional(),
@@ -171,14 +187,15 @@ class FileContext {
 }
 
 function lowerMatch(m: {
-  category?: string | undefined;
-  product?: string | undefined;
-  service?: string | undefined;
+  category?: string | null | undefined;
+  product?: string | null | undefined;
+  service?: string | null | undefined;
 }): LogsourceMatch {
+  const lower = (value: string | null): string | null => (value === null ? null : value.toLowerCase());
   return {
-    ...(m.category !== undefined && { category: m.category.toLowerCase() }),
-    ...(m.product !== undefined && { product: m.product.toLowerCase() }),
-    ...(m.service !== undefined && { service: m.service.toLowerCase() }),
+    ...(m.category !== undefined && { category: lower(m.category) }),
+    ...(m.product !== undefined && { product: lower(m.product) }),
+    ...(m.service !== undefined && { service: lower(m.service) }),
   };
 }
 
@@ -200,13 +217,22 @@ function buildVariant(v: z.infer<typeof variantSchema>, index: number): VariantS
   const fieldRenames = renameTable(v.fieldRenames);
   const service = v.service?.toLowerCase();
   const name = v.name ?? service ?? `variant-${index + 1}`;
-  if (v.channels === undefined && service === undefined) {
-    return { kind: 'generic', name, fieldRenames } satisfies GenericVariantSpec;
-  }
   const conditions: FieldCondition[] = Object.entries(v.conditions ?? {}).map(([field, values]) => ({
     field,
     values: list(values).map(String),
   }));
+  if (v.classes !== undefined) {
+    return {
+      kind: 'class',
+      name,
+      classes: [...new Set(list(v.classes).map((c) => c.toLowerCase()))],
+      conditions,
+      fieldRenames,
+    } satisfies ClassVariantSpec;
+  }
+  if (v.channels === undefined && service === undefined) {
+    return { kind: 'generic', name, fieldRenames } satisfies GenericVariantSpec;
+  }
   return {
     kind: 'windows',
     name,

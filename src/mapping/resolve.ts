@@ -6,6 +6,7 @@ import { formatLocation } from '../issues.js';
 import type { LogSource } from '../sigma/parse/ast.js';
 import { renameTable } from './parse-mapping.js';
 import type {
+  ClassVariant,
   GenericVariant,
   LogsourceMatch,
   LogsourceResolution,
@@ -21,7 +22,14 @@ const MAX_SERVICE_DEPTH = 8;
 
 const MATCH_KEYS = ['category', 'product', 'service'] as const;
 
-function normalize(logsource: LogSource | LogsourceMatch): LogsourceMatch {
+/** A rule's logsource keys: lowercase, blank ones dropped. */
+interface RuleKey {
+  readonly category?: string;
+  readonly product?: string;
+  readonly service?: string;
+}
+
+function normalize(logsource: LogSource | LogsourceMatch): RuleKey {
   const out: { category?: string; product?: string; service?: string } = {};
   for (const key of MATCH_KEYS) {
     const value = logsource[key]?.trim().toLowerCase();
@@ -30,13 +38,16 @@ function normalize(logsource: LogSource | LogsourceMatch): LogsourceMatch {
   return out;
 }
 
-function describe(key: LogsourceMatch): string {
+function describe(key: RuleKey): string {
   const parts = MATCH_KEYS.filter((k) => key[k] !== undefined).map((k) => `${k}: ${key[k]}`);
   return parts.length > 0 ? `{${parts.join(', ')}}` : '{}';
 }
 
-/** Enabled entries whose every key equals the logsource's, keeping only those that name the most keys. */
-function bestMatches(mapping: MappingPipeline, key: LogsourceMatch): MappingEntry[] {
+/**
+ * Enabled entries whose every key equals the logsource's (a `null` key: the logsource does not name it),
+ * keeping only those that name the most keys.
+ */
+function bestMatches(mapping: MappingPipeline, key: RuleKey): MappingEntry[] {
   let best: MappingEntry[] = [];
   let bestSize = 0;
   for (const entry of mapping.entries) {
@@ -46,7 +57,7 @@ function bestMatches(mapping: MappingPipeline, key: LogsourceMatch): MappingEntr
     for (const k of MATCH_KEYS) {
       const want = entry.match[k];
       if (want === undefined) continue;
-      if (key[k] !== want) {
+      if (want === null ? key[k] !== undefined : key[k] !== want) {
         ok = false;
         break;
       }
@@ -70,23 +81,24 @@ function bestMatches(mapping: MappingPipeline, key: LogsourceMatch): MappingEntr
  */
 function selectVariants(
   entries: readonly MappingEntry[],
-  key: LogsourceMatch,
+  key: RuleKey,
 ): { entry: MappingEntry; specs: readonly VariantSpec[] }[] {
   let chosen = entries;
   if (
     key.category !== undefined &&
     key.service !== undefined &&
-    chosen.some((e) => e.match.category !== undefined)
+    chosen.some((e) => typeof e.match.category === 'string')
   ) {
-    chosen = chosen.filter((e) => e.match.category !== undefined);
+    chosen = chosen.filter((e) => typeof e.match.category === 'string');
   }
   const onService = (spec: VariantSpec) => spec.kind === 'windows' && spec.service === key.service;
   const narrow =
     key.service !== undefined &&
-    chosen.some((e) => e.match.service === undefined && e.variants.some(onService));
+    chosen.some((e) => typeof e.match.service !== 'string' && e.variants.some(onService));
   return chosen.map((entry) => ({
     entry,
-    specs: narrow && entry.match.service === undefined ? entry.variants.filter(onService) : entry.variants,
+    specs:
+      narrow && typeof entry.match.service !== 'string' ? entry.variants.filter(onService) : entry.variants,
   }));
 }
 
@@ -176,8 +188,9 @@ function mergeGeneric(
 
 const UNMAPPED: GenericVariant = { name: 'unmapped', fieldRenames: renameTable(undefined) };
 
-function resolveKey(mapping: MappingPipeline, key: LogsourceMatch, depth: number): LogsourceResolution {
+function resolveKey(mapping: MappingPipeline, key: RuleKey, depth: number): LogsourceResolution {
   const warnings: string[] = [];
+  const classes: ClassVariant[] = [];
   const productIsWindows = key.product === 'windows';
   // Channel variants describe Windows events: they cannot stand for a rule about another product.
   const windowsAllowed = key.product === undefined || productIsWindows;
@@ -187,6 +200,14 @@ function resolveKey(mapping: MappingPipeline, key: LogsourceMatch, depth: number
     for (const spec of specs) {
       if (spec.kind === 'generic') {
         generic.push({ entry, name: `${entry.name}/${spec.name}`, renames: spec.fieldRenames });
+      } else if (spec.kind === 'class') {
+        classes.push({
+          name: `${entry.name}/${spec.name}`,
+          classes: spec.classes,
+          conditions: spec.conditions,
+          fieldRenames: spec.fieldRenames,
+          location: entry.location,
+        });
       } else if (windowsAllowed) {
         const variant = buildVariant(mapping, entry, spec, depth, warnings);
         if (variant !== undefined) variants.push(variant);
@@ -195,11 +216,13 @@ function resolveKey(mapping: MappingPipeline, key: LogsourceMatch, depth: number
   }
   const merged = mergeGeneric(generic, warnings);
 
-  if (variants.length > 0) {
+  // A Windows rule mapped to text log classes only (e.g. a site's firewall log) applies to those alone.
+  if (variants.length > 0 || (productIsWindows && classes.length > 0)) {
     return {
       kind: 'windows',
       variants,
       ...(key.product === undefined && merged !== undefined && { nonWindows: merged }),
+      classes,
       warnings,
     };
   }
@@ -208,9 +231,9 @@ function resolveKey(mapping: MappingPipeline, key: LogsourceMatch, depth: number
       key.category !== undefined || key.service !== undefined
         ? `no mapping for logsource ${describe(key)}: the rule is applied to every Windows event`
         : 'the logsource names only product windows: the rule is applied to every Windows event';
-    return { kind: 'unknown-windows', variant: merged ?? UNMAPPED, warning, warnings };
+    return { kind: 'unknown-windows', variant: merged ?? UNMAPPED, classes, warning, warnings };
   }
-  return { kind: 'generic', variant: merged ?? UNMAPPED, warnings };
+  return { kind: 'generic', variant: merged ?? UNMAPPED, classes, warnings };
 }
 
 /**

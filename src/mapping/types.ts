@@ -4,11 +4,15 @@
  */
 import type { Location } from '../issues.js';
 
-/** The logsource keys an entry matches on; values are lowercase. At least one is set. */
+/**
+ * The logsource keys an entry matches on; values are lowercase. At least one is set. `null` (written `~` in
+ * YAML) means the rule must not name that key: `{product: linux, category: null, service: null}` matches
+ * only rules that name product linux and nothing more.
+ */
 export interface LogsourceMatch {
-  readonly category?: string;
-  readonly product?: string;
-  readonly service?: string;
+  readonly category?: string | null;
+  readonly product?: string | null;
+  readonly service?: string | null;
 }
 
 /** One exact-value condition: the event's `field` equals (case-insensitively) one of `values`. */
@@ -39,7 +43,20 @@ export interface GenericVariantSpec {
   readonly fieldRenames: Readonly<Record<string, string>>;
 }
 
-export type VariantSpec = WindowsVariantSpec | GenericVariantSpec;
+/**
+ * A variant on events of text log classes (`w3c`, `syslog`, `auditd`, `exchange-httpproxy`, …: the class a
+ * source gives its events), with optional conditions and renames.
+ */
+export interface ClassVariantSpec {
+  readonly kind: 'class';
+  readonly name: string;
+  /** Non-empty, lowercase. */
+  readonly classes: readonly string[];
+  readonly conditions: readonly FieldCondition[];
+  readonly fieldRenames: Readonly<Record<string, string>>;
+}
+
+export type VariantSpec = WindowsVariantSpec | GenericVariantSpec | ClassVariantSpec;
 
 export interface MappingEntry {
   readonly name: string;
@@ -92,6 +109,20 @@ export interface GenericVariant {
 }
 
 /**
+ * One way a rule applies to events of text log classes: an event qualifies when its class is one of
+ * `classes` and every condition holds; the rule's fields are then looked up through `fieldRenames`.
+ */
+export interface ClassVariant {
+  /** `entry/variant`, e.g. `linux-sshd/syslog`. */
+  readonly name: string;
+  /** Never empty, lowercase. */
+  readonly classes: readonly string[];
+  readonly conditions: readonly FieldCondition[];
+  readonly fieldRenames: Readonly<Record<string, string>>;
+  readonly location: Location;
+}
+
+/**
  * The resolution of a rule's logsource:
  * - `windows`: the rule applies to Windows events accepted by any of `variants`; when the rule names no
  *   product and the mapping has a generic variant for it too (e.g. `category: antivirus`), it also applies
@@ -101,6 +132,9 @@ export interface GenericVariant {
  * - `unknown-windows`: the rule is about Windows but the mapping cannot narrow it to channels: it applies
  *   to every Windows event, with `variant`'s renames. `warning` says why (a category or service the
  *   mapping does not know, or a bare `product: windows`).
+ * Whatever the kind, `classes` lists the variants on text log classes (W3C, syslog, auditd events, …):
+ * events of a class are matched only by the rules whose resolution lists that class, never by the
+ * `generic` or Windows variants.
  * `warnings` reports problems in the mapping met while resolving (a variant naming a service that has no
  * channels, conflicting renames); it is usually empty.
  */
@@ -109,12 +143,19 @@ export type LogsourceResolution =
       readonly kind: 'windows';
       readonly variants: readonly LogsourceVariant[];
       readonly nonWindows?: GenericVariant;
+      readonly classes: readonly ClassVariant[];
       readonly warnings: readonly string[];
     }
-  | { readonly kind: 'generic'; readonly variant: GenericVariant; readonly warnings: readonly string[] }
+  | {
+      readonly kind: 'generic';
+      readonly variant: GenericVariant;
+      readonly classes: readonly ClassVariant[];
+      readonly warnings: readonly string[];
+    }
   | {
       readonly kind: 'unknown-windows';
       readonly variant: GenericVariant;
+      readonly classes: readonly ClassVariant[];
       readonly warning: string;
       readonly warnings: readonly string[];
     };

@@ -10,11 +10,17 @@ import type { Issue } from '../issues.js';
 import type { JsonObject } from './decode.js';
 import { decodeRecord } from './decode.js';
 import type { JsonTextBatch, RecordBatch, RecordBatchKind } from './types.js';
+import { decodeTextLines } from './text/decode-text.js';
+import { decodeEvtxBatch } from './evtx/decode-evtx.js';
 
 /** Position of a record in its file; 0 means "not known for this format" (e.g. no lines in EVTX). */
 export interface RecordSink {
-  /** A decoded event. `line` and `offset` may be 0 when the format has no such notion. */
-  event(value: JsonObject, line: number, record: number, offset: number): void;
+  /**
+   * A decoded event. `line` and `offset` may be 0 when the format has no such notion. `eventClass` names
+   * the kind of log the event comes from (`w3c`, `syslog`, …) for sources that know it; the rule index then
+   * evaluates only the rules mapped to that class. Undefined for JSON and EVTX events, routed by channel.
+   */
+  event(value: JsonObject, line: number, record: number, offset: number, eventClass?: string): void;
   /** A record that could not be decoded and was skipped (counted as skipped). */
   skipped(issue: Issue): void;
   /** A problem that did not stop the record (or the batch) from being read. */
@@ -40,9 +46,11 @@ export const batchDecoders: {
   readonly [K in RecordBatchKind]: BatchDecoder<Extract<RecordBatch, { kind: K }>>;
 } = {
   'json-text': decodeJsonText,
+  'evtx-chunks': decodeEvtxBatch,
+  'text-lines': decodeTextLines,
 };
 
 /** Decodes every record of `batch` into `sink`. Never throws for bad content: it becomes issues. */
 export function decodeBatch(batch: RecordBatch, sink: RecordSink): void {
-  (batchDecoders[batch.kind])(batch, sink);
+  (batchDecoders[batch.kind] as BatchDecoder<RecordBatch>)(batch, sink);
 }

@@ -24,6 +24,17 @@ export const SOURCE_ISSUE_CODES = {
   'json-parse-error': 'a record is not valid JSON',
   'not-an-object': 'a record is valid JSON but not an object (an array, string, number, …)',
   'invalid-utf8': 'a record holds bytes that are not UTF-8; they were replaced by U+FFFD and the record kept',
+  'no-field-names':
+    'a W3C or CSV data line before any `#Fields:` directive or header (its field names are unknown); skipped',
+  'field-count': 'a W3C or CSV line whose number of values differs from its header; skipped',
+  'csv-unterminated-quote':
+    'a CSV record whose quoted field never closes (at the end of the file, or after 100 lines); skipped',
+  'syslog-no-timestamp': 'a syslog line without a readable timestamp; kept, with no timestamp',
+  'syslog-bad-priority': 'a syslog `<PRI>` outside 0-191; the line is read as if it had none',
+  'syslog-bad-octet-count':
+    'an RFC 6587 octet count larger than maxRecordBytes, or not ending where a frame starts; framed by newline',
+  'auditd-bad-record': 'a line that is not an audit record (`type=... msg=audit(...):`); skipped',
+  'unknown-parser': 'a batch names a line parser this version does not have; its records are skipped',
 } as const;
 
 export type SourceIssueCode = keyof typeof SOURCE_ISSUE_CODES;
@@ -40,6 +51,11 @@ export const SKIPPED_RECORD_CODES: ReadonlySet<string> = new Set<SourceIssueCode
   'skipped-data',
   'json-parse-error',
   'not-an-object',
+  'no-field-names',
+  'field-count',
+  'csv-unterminated-quote',
+  'auditd-bad-record',
+  'unknown-parser',
 ]);
 
 export function sourceIssue(

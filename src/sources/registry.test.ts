@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { sharedPath } from '../../test/helpers/shared.js';
 import type { Issue } from '../issues.js';
 import { UsageError } from '../issues.js';
-import { decodeRecord } from './decode.js';
+import { decodeBatch } from './decode-batch.js';
 import { detectFormat, getSource, isSourceName, openSource, sourceNames, sources } from './registry.js';
 import { collect, collectingOptions, issueKeys } from './testing.js';
 import type { SourceOptions } from './types.js';
@@ -33,7 +33,17 @@ const ARRAY = '[\n  {"a": 1},\n  {"b": 2}\n]\n';
 
 describe('the registry', () => {
   test('lists every source under its own name', () => {
-    expect(sourceNames()).toEqual(['json', 'ndjson', 'json-array', 'json-concat']);
+    expect(sourceNames()).toEqual([
+      'evtx',
+      'json',
+      'ndjson',
+      'json-array',
+      'json-concat',
+      'w3c',
+      'csv',
+      'syslog',
+      'auditd',
+    ]);
     for (const name of sourceNames()) expect(sources[name].name).toBe(name);
     expect(isSourceName('ndjson')).toBe(true);
     expect(isSourceName('toString')).toBe(false);
@@ -42,10 +52,10 @@ describe('the registry', () => {
   test('an unknown format name is a usage error listing the names', () => {
     expect(() => getSource('xml')).toThrow(UsageError);
     expect(() => getSource('xml')).toThrow(
-      'unknown input format "xml"; choose one of: json, ndjson, json-array, json-concat',
+      'unknown input format "xml"; choose one of: evtx, json, ndjson, json-array, json-concat, w3c, csv, syslog, auditd',
     );
     const { options } = collectingOptions();
-    expect(() => openSource(join(dir, 'whatever'), options, 'csv')).toThrow(UsageError);
+    expect(() => openSource(join(dir, 'whatever'), options, 'xlsx')).toThrow(UsageError);
   });
 
   test('each sniff recognises its own shape only', () => {
@@ -84,7 +94,6 @@ describe('detectFormat', () => {
       ['utf16-bom', Buffer.from('\uFEFF{"a":1}\n', 'utf16le'), 'unsupported-encoding', 'UTF-16LE'],
       ['utf16', Buffer.from('{"a":1}\n', 'utf16le'), 'unsupported-encoding', 'UTF-16LE'],
       ['yaml', 'title: a rule\n', 'unknown-format', 'not JSON: the content starts with "title: a rule\\x0a"'],
-      ['evtx', Buffer.from('ElfFile\0\0\0', 'latin1'), 'unknown-format', 'starts with "ElfFile\\x00'],
     ];
     for (const [name, content, code, text] of cases) {
       const path = await fixture(`not-json-${name}`, content);
@@ -95,6 +104,9 @@ describe('detectFormat', () => {
         expect(r.issue.message).toContain(text);
       }
     }
+    // Binary EVTX is a format of its own now (src/sources/evtx), recognised by its signature.
+    const evtx = await detectFormat(await fixture('binary.evtx', Buffer.from('ElfFile\0\0\0', 'latin1')));
+    expect(evtx.ok ? evtx.format : evtx.issue.code).toBe('evtx');
     const missing = await detectFormat(join(dir, 'missing.json'));
     expect(missing.ok ? undefined : missing.issue.code).toBe('file-vanished');
     const folder = await detectFormat(dir);
@@ -148,12 +160,11 @@ async function readTree(paths: string[], format?: string, maxRecordBytes = 1024)
       },
     };
     for await (const batch of openSource(file, options, format)) {
-      for (let i = 0; i < batch.starts.length; i++) {
-        const r = decodeRecord(batch, i);
-        if (r.ok) entry.events++;
-        else entry.issues.push(issueKeys([r.issue])[0]!);
-        if (r.ok && r.warning) entry.issues.push(issueKeys([r.warning])[0]!);
-      }
+      decodeBatch(batch, {
+        event: () => entry.events++,
+        skipped: (issue) => entry.issues.push(issueKeys([issue])[0]!),
+        warning: (issue) => entry.issues.push(issueKeys([issue])[0]!),
+      });
     }
   }
   return { perFile: Object.fromEntries(perFile), walkIssues: issueKeys(walkIssues) };

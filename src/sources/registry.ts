@@ -11,11 +11,25 @@ import type { Issue } from '../issues.js';
 import { UsageError } from '../issues.js';
 import { newChunkReadState, readFileChunks } from './file-chunks.js';
 import { sourceIssue } from './issue-codes.js';
+import { sniffEvtx } from './evtx/format.js';
+import { readEvtxFile } from './evtx/read-evtx.js';
 import { readJsonFile } from './json/read-json.js';
 import { SNIFF_BYTES, sniffJson } from './json/sniff.js';
+import { auditdFormat, sniffAuditd } from './auditd/index.js';
+import { csvFormat, sniffCsv } from './csv/index.js';
+import { sniffSyslog, syslogFormat } from './syslog/index.js';
+import { readTextFile } from './text/read-text.js';
+import { sniffW3c, w3cFormat } from './w3c/index.js';
 import type { RecordBatch, SourceDefinition, SourceOptions } from './types.js';
 
 export const sources = {
+  evtx: {
+    name: 'evtx',
+    description: 'Windows XML Event Log files (.evtx), decoded to the JSON shape of evtx_dump',
+    extensions: ['.evtx'],
+    sniff: sniffEvtx,
+    read: (path, options) => readEvtxFile(path, options),
+  },
   json: {
     name: 'json',
     description: 'any JSON shape below, recognised from the content of each file',
@@ -44,12 +58,52 @@ export const sources = {
     sniff: (head) => sniffJson(head).format === 'json-concat',
     read: (path, options) => readJsonFile(path, options, 'json-concat'),
   },
+  w3c: {
+    name: 'w3c',
+    description:
+      'W3C extended log (IIS, Exchange front ends, Windows Firewall): #Fields: directive, space-separated values',
+    extensions: ['.log'],
+    sniff: sniffW3c,
+    read: (path, options) => readTextFile(path, options, w3cFormat),
+  },
+  csv: {
+    name: 'csv',
+    description: "CSV with a header line, and Exchange's CSV logs (HttpProxy, message tracking, …)",
+    extensions: ['.csv', '.log'],
+    sniff: sniffCsv,
+    read: (path, options) => readTextFile(path, options, csvFormat),
+  },
+  syslog: {
+    name: 'syslog',
+    description: 'syslog: RFC 5424 and RFC 3164 (BSD) lines, newline-framed or octet-counted (RFC 6587)',
+    extensions: ['.log'],
+    sniff: sniffSyslog,
+    read: (path, options) => readTextFile(path, options, syslogFormat),
+  },
+  auditd: {
+    name: 'auditd',
+    description: 'Linux audit log (audit.log, RAW or ENRICHED, and ausearch output): type=… msg=audit(…): …',
+    extensions: ['.log'],
+    sniff: sniffAuditd,
+    read: (path, options) => readTextFile(path, options, auditdFormat),
+  },
 } as const satisfies Record<string, SourceDefinition>;
 
 export type SourceName = keyof typeof sources;
 
 /** The formats detection tries, most specific first. `json` is the auto-detecting reader, not a format. */
-const DETECTION_ORDER: readonly SourceName[] = ['json-array', 'ndjson', 'json-concat'];
+const DETECTION_ORDER: readonly SourceName[] = [
+  'evtx',
+  'json-array',
+  'ndjson',
+  'w3c',
+  'auditd',
+  'syslog',
+  // After the text formats: text above a `{` line is also a json-concat shape (a title above objects).
+  'json-concat',
+  // Last: a header line and records is the loosest shape.
+  'csv',
+];
 
 export function sourceNames(): SourceName[] {
   return Object.keys(sources) as SourceName[];

@@ -3,7 +3,7 @@
  * positions, collecting the issues. Used by the tests beside the sources (and handy in other stages' tests).
  */
 import type { Issue } from '../issues.js';
-import type { JsonTextBatch, RecordBatch, SourceOptions } from './types.js';
+import type { RecordBatch, SourceOptions } from './types.js';
 
 export interface FramedRecord {
   readonly text: string;
@@ -13,12 +13,14 @@ export interface FramedRecord {
   readonly format: string;
 }
 
-export interface Collected {
-  readonly batches: RecordBatch[];
+export interface Collected<B extends RecordBatch = RecordBatch> {
+  readonly batches: B[];
   readonly records: FramedRecord[];
 }
 
-export function recordsOf(batch: JsonTextBatch): FramedRecord[] {
+/** The framed records of a batch whose records are byte ranges (JSON text, text lines); none otherwise. */
+export function recordsOf(batch: RecordBatch): FramedRecord[] {
+  if (batch.kind !== 'json-text' && batch.kind !== 'text-lines') return [];
   const out: FramedRecord[] = [];
   const decoder = new TextDecoder();
   for (let i = 0; i < batch.starts.length; i++) {
@@ -33,8 +35,8 @@ export function recordsOf(batch: JsonTextBatch): FramedRecord[] {
   return out;
 }
 
-export async function collect(source: AsyncIterable<RecordBatch>): Promise<Collected> {
-  const batches: RecordBatch[] = [];
+export async function collect<B extends RecordBatch>(source: AsyncIterable<B>): Promise<Collected<B>> {
+  const batches: B[] = [];
   const records: FramedRecord[] = [];
   for await (const batch of source) {
     batches.push(batch);

@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectRoot, sharedPath } from '../helpers/shared.js';
 import {
   builtinRules,
+  packCounts,
   casesOf,
   garbage,
   recordKey,
@@ -663,7 +664,7 @@ describe.concurrent('hunt: threads', () => {
     expect(s1.events).toBe(total);
     expect(s1.files).toBe(12);
     expect(s1.skipped).toBe(0);
-    expect(s1.rules.loaded).toBe(28);
+    expect(s1.rules.loaded).toBe(packCounts().rules);
     expect(s1.rules.failed).toBe(0);
     for (const key of ['files', 'events', 'alerts', 'skipped'] as const) expect(s2[key]).toBe(s1[key]);
     expect(s2.rules).toEqual(s1.rules);
@@ -894,7 +895,13 @@ describe.concurrent('rules check', () => {
   it('exits 0 on the built-in pack', async () => {
     const run = await cli(['rules', 'check', builtinRules, '--format', 'json']);
     expectExit(run, 0);
-    expect(JSON.parse(run.stdout)).toEqual({ files: 28, rules: 28, loaded: 28, failed: [] });
+    const pack = packCounts();
+    expect(JSON.parse(run.stdout)).toEqual({
+      files: pack.files,
+      rules: pack.rules,
+      loaded: pack.rules,
+      failed: [],
+    });
   });
 
   it('a nonexistent rules path is a failed load (exit 1) listed with code not-found', async () => {
@@ -945,14 +952,16 @@ describe.concurrent('rules test', () => {
     const run = await cli(['rules', 'test', '--format', 'json']);
     expectExit(run, 0);
     const report = JSON.parse(run.stdout) as { files: number; tests: number; passed: number; failed: number };
-    expect(report.files).toBe(28);
-    expect(report.tests).toBe(allCases.length);
-    expect(report.passed).toBe(allCases.length);
+    const pack = packCounts();
+    const tests = allCases.length + pack.sequences;
+    expect(report.files).toBe(pack.testFiles);
+    expect(report.tests).toBe(tests);
+    expect(report.passed).toBe(tests);
     expect(report.failed).toBe(0);
 
     const table = await cli(['rules', 'test']);
     expectExit(table, 0);
-    expect(table.stdout).toContain(`${allCases.length}/${allCases.length}`);
+    expect(table.stdout).toContain(`${tests}/${tests}`);
   });
 
   it('fails (exit 1) on a rule whose tests are wrong, naming each failing test', async () => {

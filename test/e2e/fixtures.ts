@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { projectRoot } from '../helpers/shared.js';
 
 export const builtinRules = join(projectRoot, 'rules');
@@ -36,13 +36,52 @@ function asRecord(value: unknown, what: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/**
+ * What the rule pack under `dir` holds, counted from the files themselves so tests need no edit when a
+ * rule is added: rule files, rule documents (a correlation file holds several) and test files.
+ */
+export function packCounts(dir: string = builtinRules): {
+  files: number;
+  rules: number;
+  testFiles: number;
+  sequences: number;
+} {
+  const paths = walk(dir, []);
+  const ruleFiles = paths.filter((path) => path.endsWith('.yml'));
+  const rules = ruleFiles.reduce(
+    (sum, path) => sum + parseAllDocuments(readFileSync(path, 'utf8')).length,
+    0,
+  );
+  return {
+    files: ruleFiles.length,
+    rules,
+    testFiles: paths.filter((path) => path.endsWith('.tests.yaml')).length,
+    // Correlation rules are tested with timed sequences (each one test), beside single events for the
+    // rules they read; `ruleCases` leaves those files out, so all their tests are counted here.
+    sequences: paths
+      .filter((path) => path.endsWith('.tests.yaml'))
+      .map((path) => asRecord(parseYaml(readFileSync(path, 'utf8')), path))
+      .filter((tests) => 'sequences' in tests)
+      .reduce<number>(
+        (sum, tests) =>
+          sum +
+          ['sequences', 'must_match', 'must_not_match']
+            .map((key) => tests[key])
+            .reduce<number>((n, list) => n + (Array.isArray(list) ? list.length : 0), 0),
+        0,
+      ),
+  };
+}
+
 /** Every must_match / must_not_match event under `dir`, in a stable order (sorted paths, file order). */
 export function ruleCases(dir: string = builtinRules): RuleCase[] {
   const cases: RuleCase[] = [];
   for (const testFile of walk(dir, []).filter((path) => path.endsWith('.tests.yaml'))) {
     const ruleFile = join(dirname(testFile), `${basename(testFile, '.tests.yaml')}.yml`);
-    const rule = asRecord(parseYaml(readFileSync(ruleFile, 'utf8')), ruleFile);
     const tests = asRecord(parseYaml(readFileSync(testFile, 'utf8')), testFile);
+    // Correlation rules (multi-document files) are tested with timed sequences, not single events.
+    if ('sequences' in tests) continue;
+    const rule = asRecord(parseYaml(readFileSync(ruleFile, 'utf8')), ruleFile);
     for (const [key, expect] of [
       ['must_match', 'match'],
       ['must_not_match', 'no-match'],

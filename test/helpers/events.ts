@@ -1,5 +1,5 @@
-/** Reads every event of a JSON log file through the real source pipeline (framing + decoding). */
-import { decodeRecord } from '../../src/sources/decode.js';
+/** Reads every event of a log file (any supported format) through the real source pipeline (framing + decoding). */
+import { decodeBatch } from '../../src/sources/decode-batch.js';
 import { openSource } from '../../src/sources/registry.js';
 import type { Issue } from '../../src/issues.js';
 
@@ -11,11 +11,11 @@ export async function readJsonEvents(path: string, issues: Issue[] = []): Promis
     onIssue: (issue: Issue) => issues.push(issue),
   };
   for await (const batch of openSource(path, options)) {
-    for (let i = 0; i < batch.starts.length; i++) {
-      const decoded = decodeRecord(batch, i);
-      if (decoded.ok) events.push(decoded.value);
-      else issues.push(decoded.issue);
-    }
+    decodeBatch(batch, {
+      event: (value) => events.push(value),
+      skipped: (issue) => issues.push(issue),
+      warning: () => undefined,
+    });
   }
   return events;
 }

@@ -90,3 +90,77 @@ export function mutateEvents(
   }
   return events;
 }
+
+/** Byte sequences that framing and parsing of text logs react to. */
+const TEXT_TOKENS = [
+  '\n',
+  '\r\n',
+  '\r',
+  '"',
+  "'",
+  ',',
+  ' ',
+  '\t',
+  '-',
+  '+',
+  '#Fields: a b c\n',
+  '#Software: Microsoft Exchange Server\n',
+  '<13>',
+  '<999>',
+  '<34>1 ',
+  '123 <',
+  '99999999999 <',
+  '0 ',
+  'type=SYSCALL msg=audit(1.2:3): ',
+  "msg='",
+  'a0=',
+  '41424',
+  '\u001d',
+  '\u0000',
+  '\u00ff',
+  '\uFEFF',
+  '[id@1 p="',
+  '\\]',
+  '<Event><System>',
+  '</EventData></Event>',
+  '&amp;',
+  '&#x110000;',
+  'Feb 29 ',
+  'Dec 31 23:59:60 ',
+];
+
+/**
+ * A damaged copy of a text log: bytes flipped, tokens that framing and parsing react to inserted, ranges
+ * deleted or repeated, long runs added, or the end cut off. Deterministic for a given `random`.
+ */
+export function mutateText(input: Uint8Array, random: () => number): Uint8Array {
+  let bytes = Buffer.from(input);
+  const at = (): number => Math.floor(random() * (bytes.length + 1));
+  const edits = 1 + Math.floor(random() * 6);
+  for (let e = 0; e < edits; e++) {
+    const roll = random();
+    if (roll < 0.25 && bytes.length > 0) {
+      const i = Math.min(at(), bytes.length - 1);
+      bytes[i] = Math.floor(random() * 256);
+    } else if (roll < 0.55) {
+      const token = Buffer.from(TEXT_TOKENS[Math.floor(random() * TEXT_TOKENS.length)]!, 'utf8');
+      const i = at();
+      bytes = Buffer.concat([bytes.subarray(0, i), token, bytes.subarray(i)]);
+    } else if (roll < 0.7) {
+      const i = at();
+      const j = Math.min(bytes.length, i + Math.floor(random() * 200));
+      bytes = Buffer.concat([bytes.subarray(0, i), bytes.subarray(j)]);
+    } else if (roll < 0.82) {
+      const i = at();
+      const j = Math.min(bytes.length, i + Math.floor(random() * 300));
+      bytes = Buffer.concat([bytes.subarray(0, j), bytes.subarray(i, j), bytes.subarray(j)]);
+    } else if (roll < 0.9) {
+      const run = Buffer.alloc(Math.floor(random() * 20_000), random() < 0.5 ? 0x78 : 0x22);
+      const i = at();
+      bytes = Buffer.concat([bytes.subarray(0, i), run, bytes.subarray(i)]);
+    } else {
+      bytes = bytes.subarray(0, at());
+    }
+  }
+  return bytes;
+}

@@ -16,6 +16,7 @@ export function referenceRuleMatches(
   rule: CompiledRule,
   view: EventView,
   placeholders: ReadonlyMap<string, readonly string[]>,
+  eventClass?: string,
 ): boolean {
   mapping ??= defaultMapping();
   const document = rule.document;
@@ -30,6 +31,23 @@ export function referenceRuleMatches(
       renames: new Map(Object.entries(renames)),
       placeholders,
     });
+  const conditionsHold = (conditions: readonly { field: string; values: readonly string[] }[]): boolean =>
+    conditions.every((condition) => {
+      const value = view.get(condition.field);
+      return (
+        (typeof value === 'string' || typeof value === 'number') &&
+        condition.values.some((expected) => expected.toLowerCase() === String(value).toLowerCase())
+      );
+    });
+  // Events of a text log class are matched by the class variants only.
+  if (eventClass !== undefined) {
+    return resolution.classes.some(
+      (variant) =>
+        variant.classes.includes(eventClass) &&
+        conditionsHold(variant.conditions) &&
+        detect(variant.fieldRenames),
+    );
+  }
   if (resolution.kind === 'generic') return channel === undefined && detect(resolution.variant.fieldRenames);
   if (resolution.kind === 'unknown-windows')
     return channel !== undefined && detect(resolution.variant.fieldRenames);
@@ -42,14 +60,7 @@ export function referenceRuleMatches(
     if (!variant.channels.some((name) => name.toLowerCase() === channel)) continue;
     if (variant.eventIds.length > 0 && (eventId === undefined || !variant.eventIds.includes(eventId)))
       continue;
-    const conditionsHold = variant.conditions.every((condition) => {
-      const value = view.get(condition.field);
-      return (
-        (typeof value === 'string' || typeof value === 'number') &&
-        condition.values.some((expected) => expected.toLowerCase() === String(value).toLowerCase())
-      );
-    });
-    if (conditionsHold && detect(variant.fieldRenames)) return true;
+    if (conditionsHold(variant.conditions) && detect(variant.fieldRenames)) return true;
   }
   return false;
 }

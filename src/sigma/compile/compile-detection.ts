@@ -1,17 +1,14 @@
 /**
  * Detection (search identifiers + condition) → one predicate, with the prefilter needs and the event IDs
- * that the whole condition requires. Needs combine soundly: `and` keeps the most selective child's,
- * `or` the union of all children's (or none if one child has none), `not` gives none.
+ * that the whole condition requires. Needs are groups that must all hold (see `NeedGroups`) and combine
+ * soundly: `and` requires every child's groups, `or` one group made of the most selective group of each
+ * child (none if a child has none), `not` gives none.
  */
 import type { EventView } from '../../events/field-resolver.js';
 import type { ConditionNode, Detection, MatchGroup, SearchIdentifier } from '../parse/ast.js';
 import { identifierPatternMatcher } from '../parse/condition.js';
 import type { CompileOptions, CompiledPredicate, Needs } from './field-match.js';
-import { compileFieldMatch, score } from './field-match.js';
-
-function needsScore(needs: Needs): number {
-  return needs === null ? -1 : score(needs);
-}
+import { compileFieldMatch, normaliseGroups, score } from './field-match.js';
 
 function intersect(current: ReadonlySet<number> | null, next: ReadonlySet<number>): Set<number> {
   if (current === null) return new Set(next);
@@ -20,18 +17,26 @@ function intersect(current: ReadonlySet<number> | null, next: ReadonlySet<number
   return result;
 }
 
+/** The group that filters best: an empty group (matches nothing) beats all. */
+function bestGroup(groups: readonly Needs[]): Needs {
+  let best = groups[0]!;
+  for (const group of groups) {
+    if (group.length === 0) return group;
+    if (score(group) > score(best)) best = group;
+  }
+  return best;
+}
+
 export function conjunction(children: readonly CompiledPredicate[]): CompiledPredicate {
   if (children.length === 1) return children[0]!;
   const tests = children.map((child) => child.test);
-  let needs: Needs = null;
   let eventIds: Set<number> | null = null;
   for (const child of children) {
-    if (child.needs !== null && (needs === null || needsScore(child.needs) > needsScore(needs)))
-      needs = child.needs;
     if (child.eventIds !== null) {
       eventIds = intersect(eventIds, child.eventIds);
     }
   }
+  const needs = normaliseGroups(children.flatMap((child) => child.needs));
   const test =
     tests.length === 2
       ? (
@@ -48,9 +53,10 @@ export function conjunction(children: readonly CompiledPredicate[]): CompiledPre
 export function disjunction(children: readonly CompiledPredicate[]): CompiledPredicate {
   if (children.length === 1) return children[0]!;
   const tests = children.map((child) => child.test);
-  const needs: Needs = children.every((child) => child.needs !== null)
-    ? children.flatMap((child) => child.needs!)
-    : null;
+  // A match of any child satisfies one of its groups: the union of one group per child is required.
+  const needs = children.every((child) => child.needs.length > 0)
+    ? normaliseGroups([children.flatMap((child) => bestGroup(child.needs))])
+    : [];
   const eventIds = children.every((child) => child.eventIds !== null)
     ? new Set(children.flatMap((child) => [...child.eventIds!]))
     : null;
@@ -63,11 +69,11 @@ export function disjunction(children: readonly CompiledPredicate[]): CompiledPre
 
 function negation(child: CompiledPredicate): CompiledPredicate {
   const test = child.test;
-  return { test: (view) => !test(view), needs: null, eventIds: null };
+  return { test: (view) => !test(view), needs: [], eventIds: null };
 }
 
 function compileGroup(group: MatchGroup, options: CompileOptions): CompiledPredicate {
-  if (group.items.length === 0) return { test: () => true, needs: null, eventIds: null };
+  if (group.items.length === 0) return { test: () => true, needs: [], eventIds: null };
   // Cheap, selective items first: equality on plain fields before keyword scans and regexes.
   return conjunction(group.items.map((item) => compileFieldMatch(item, options)));
 }

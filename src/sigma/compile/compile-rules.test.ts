@@ -103,10 +103,20 @@ filter:
 });
 
 describe('correlation rules', () => {
-  it('are parsed and reported as not evaluated yet, never silently ignored', () => {
-    const result = compileText(`title: Brute force
+  it('compile beside the rules they refer to; an unknown reference fails that correlation alone', () => {
+    const result = compileText(`title: Failed logon
+name: failed_logon
+logsource: { product: windows, service: security }
+detection: { selection: { EventID: 4625 }, condition: selection }
+---
+title: Brute force
+correlation: { type: event_count, rules: [failed_logon], group-by: [TargetUserName], timespan: 1m, condition: { gte: 10 } }
+---
+title: Broken
 correlation: { type: event_count, rules: [x], group-by: [TargetUserName], timespan: 1m, condition: { gte: 10 } }
 `);
-    expect(result.failed[0]).toMatchObject({ code: 'unsupported-correlation' });
+    expect(result.rules).toHaveLength(1);
+    expect(result.correlations.map((correlation) => correlation.title)).toEqual(['Brute force']);
+    expect(result.failed).toEqual([expect.objectContaining({ code: 'correlation-unknown-rule' })]);
   });
 });

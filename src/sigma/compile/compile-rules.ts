@@ -1,7 +1,8 @@
 /**
  * Rule pack compilation: AST documents → `CompiledRule`s, one compiled variant per logsource mapping
  * variant (e.g. process_creation → Sysmon EID 1, and Security 4688 with renamed fields). Filters (meta
- * rules) are folded into the rules they name. One bad rule becomes an issue; the others compile.
+ * rules) are folded into the rules they name; correlation rules compile once the rules they refer to have
+ * (src/sigma/correlation/). One bad rule becomes an issue; the others compile.
  */
 import type { EventView } from '../../events/field-resolver.js';
 import type { Issue } from '../../issues.js';
@@ -16,11 +17,16 @@ import type {
   SigmaRule,
 } from '../parse/ast.js';
 import { identifierPatternMatcher } from '../parse/condition.js';
+import { compileCorrelations } from '../correlation/compile-correlations.js';
+import type { CompiledCorrelation } from '../correlation/types.js';
 import { compileDetection } from './compile-detection.js';
-import type { Needs } from './field-match.js';
+import type { NeedGroups } from './field-match.js';
 import { CompileError } from './field-match.js';
 
-/** Where a variant applies: Windows channels (with optional event IDs), any Windows event, or non-Windows events. */
+/**
+ * Where a variant applies: Windows channels (with optional event IDs), any Windows event, non-Windows events
+ * of no known class (JSON without a channel), or events of text log classes (`w3c`, `syslog`, …).
+ */
 export type VariantScope =
   | {
       readonly kind: 'windows';
@@ -28,7 +34,8 @@ export type VariantScope =
       readonly eventIds: ReadonlySet<number> | null;
     }
   | { readonly kind: 'any-windows' }
-  | { readonly kind: 'generic' };
+  | { readonly kind: 'generic' }
+  | { readonly kind: 'class'; readonly classes: readonly string[] };
 
 export interface CompiledVariant {
   readonly rule: CompiledRule;
@@ -37,7 +44,7 @@ export interface CompiledVariant {
   /** Sigma field → event field under this variant's mapping. */
   readonly renames: ReadonlyMap<string, string>;
   readonly test: (view: EventView) => boolean;
-  readonly needs: Needs;
+  readonly needs: NeedGroups;
 }
 
 export interface CompiledRule {
@@ -69,6 +76,8 @@ export interface CompileRulesOptions {
 
 export interface CompiledRuleSet {
   readonly rules: readonly CompiledRule[];
+  /** Correlation rules, in dependency order (each after the correlations it refers to). */
+  readonly correlations: readonly CompiledCorrelation[];
   readonly issues: readonly Issue[];
   /** Rules that failed to compile, with their reason (for `rules check`). */
   readonly failed: readonly {
@@ -89,24 +98,13 @@ export function compileRules(sources: readonly RuleSource[], options: CompileRul
   const onRegexSkipped = options.onRegexSkipped ?? (() => undefined);
   const filters: { filter: SigmaFilter; path: string }[] = [];
   const pending: { rule: SigmaRule; path: string; id: string }[] = [];
+  const documents: { document: SigmaDocument; path: string; id: string }[] = [];
   for (const source of sources) {
     source.documents.forEach((document, index) => {
       if (document.kind === 'filter') filters.push({ filter: document, path: source.path });
       else if (document.kind === 'rule')
         pending.push({ rule: document, path: source.path, id: ruleIdOf(document, source.path, index) });
-      else {
-        const id = ruleIdOf(document, source.path, index);
-        const message =
-          'correlation rules are parsed but not evaluated by this version (planned: correlation engine)';
-        failed.push({ path: source.path, id, code: 'unsupported-correlation', message });
-        issues.push({
-          code: 'unsupported-correlation',
-          severity: 'error',
-          message,
-          location: document.location,
-          rule: id,
-        });
-      }
+      documents.push({ document, path: source.path, id: ruleIdOf(document, source.path, index) });
     });
   }
 
@@ -184,7 +182,15 @@ export function compileRules(sources: readonly RuleSource[], options: CompileRul
 
   for (const { filter, path } of filters)
     applyFilter(filter, path, byReference, options, onRegexSkipped, issues, failed);
-  return { rules, issues, failed };
+
+  const compiledIds = new Set(rules.map((rule) => rule.id));
+  const correlationSet = compileCorrelations(
+    documents,
+    pending.map(({ rule, id }) => ({ id, level: rule.level ?? 'medium', compiled: compiledIds.has(id) })),
+  );
+  issues.push(...correlationSet.issues);
+  failed.push(...correlationSet.failed);
+  return { rules, correlations: correlationSet.correlations, issues, failed };
 }
 
 /** Folds a filter into each rule it names: the rule now matches only when the filter's condition does not. */
@@ -275,6 +281,20 @@ function conditionsTest(conditions: readonly FieldCondition[]): ((view: EventVie
 
 /** The ways a rule applies to events, from its logsource resolution. */
 function variantPlans(resolution: LogsourceResolution, ruleFields: readonly string[]): VariantPlan[] {
+  const plans = channelPlans(resolution, ruleFields);
+  for (const variant of resolution.classes) {
+    plans.push({
+      name: variant.name,
+      renames: toMap(variant.fieldRenames),
+      conditions: conditionsTest(variant.conditions),
+      scope: () => ({ kind: 'class', classes: variant.classes }),
+    });
+  }
+  return plans;
+}
+
+/** The plans for Windows events and for events without a channel or class. */
+function channelPlans(resolution: LogsourceResolution, ruleFields: readonly string[]): VariantPlan[] {
   const generic = (name: string, renames: Readonly<Record<string, string>>): VariantPlan => ({
     name,
     renames: toMap(renames),

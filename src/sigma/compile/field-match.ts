@@ -1,7 +1,7 @@
 /**
  * Compiles one `field|modifiers: values` item into a predicate over an `EventView`, plus what the rule
- * index needs to know about it: the literals one of which must occur in a field for the item to hold
- * (`needs`, for the prefilter), and the Windows event IDs it requires (`eventIds`, for the logsource index).
+ * index needs to know about it: groups of literals, one of each group having to occur in a field for the item
+ * to hold (`needs`, for the prefilter), and the Windows event IDs it requires (`eventIds`, for the logsource index).
  */
 import type { EventView } from '../../events/field-resolver.js';
 import { someLeaf } from '../../events/leaves.js';
@@ -20,14 +20,15 @@ import {
   withLeadingStar,
   withTrailingStar,
 } from './sigma-string.js';
-import type { TimePart } from './value-transforms.js';
+import type { ParsedIp, TimePart } from './value-transforms.js';
 import {
   base64,
   base64OffsetVariants,
   bytesAsLatin1,
   expandPlaceholders,
-  ipInRange,
   parseCidr,
+  parseIp,
+  parsedIpInRange,
   timePart,
   utf16be,
   utf16le,
@@ -53,12 +54,19 @@ export interface Need extends LiteralNeed {
   readonly field: string | null;
 }
 
-/** Disjunction of needs: one must hold. `null` when no literal requirement could be derived. */
-export type Needs = readonly Need[] | null;
+/** Disjunction of needs: one must hold. */
+export type Needs = readonly Need[];
+
+/**
+ * Conjunction of disjunctions: for a match, every group must have a need that holds. Empty when no literal
+ * requirement could be derived (the index then evaluates the predicate for every event of its bucket). An
+ * empty group can never hold: the predicate matches nothing.
+ */
+export type NeedGroups = readonly Needs[];
 
 export interface CompiledPredicate {
   readonly test: (view: EventView) => boolean;
-  readonly needs: Needs;
+  readonly needs: NeedGroups;
   /** Event IDs one of which the event must have; `null` when any ID may match. */
   readonly eventIds: ReadonlySet<number> | null;
 }
@@ -144,7 +152,9 @@ export function compileFieldMatch(item: FieldMatch, options: CompileOptions): Co
   if ((has('i') || has('m') || has('s')) && !has('re'))
     fail(item, 'modifier-misuse', "'i', 'm' and 's' only qualify 're'");
 
-  const matchers = item.values.map((value) => compileValue(item, value, options, cased));
+  // The values of one `cidr` item test the same field: its text is parsed once, not once per range.
+  const parseIpOnce = has('cidr') ? lastParsedIp() : parseIp;
+  const matchers = item.values.map((value) => compileValue(item, value, options, cased, parseIpOnce));
 
   let test: ValueTest;
   if (matchers.length === 1) test = matchers[0]!.test;
@@ -174,20 +184,16 @@ export function compileFieldMatch(item: FieldMatch, options: CompileOptions): Co
     predicate = (view) => positive(view.get(eventField), view);
   }
 
-  let needs: Needs = null;
+  let needs: Needs[] = [];
   if (!neq && !nullOnly) {
     if (all) {
-      // Every value must match, so the best single value's literals are a requirement.
-      let best: readonly LiteralNeed[] | null = null;
+      // Every value must match, so each value's literals are a requirement of their own.
       for (const matcher of matchers) {
-        if (matcher.literals !== null && (best === null || score(matcher.literals) > score(best)))
-          best = matcher.literals;
+        if (matcher.literals !== null)
+          needs.push(matcher.literals.map((need) => ({ field: eventField, ...need })));
       }
-      if (best !== null) needs = best.map((need) => ({ field: eventField, ...need }));
     } else if (matchers.every((matcher) => matcher.literals !== null)) {
-      needs = matchers.flatMap((matcher) =>
-        matcher.literals!.map((need) => ({ field: eventField, ...need })),
-      );
+      needs = [matchers.flatMap((matcher) => matcher.literals!.map((need) => ({ field: eventField, ...need })))];
     }
   }
 
@@ -202,7 +208,7 @@ export function compileFieldMatch(item: FieldMatch, options: CompileOptions): Co
     );
     if (ids.every((id) => Number.isInteger(id))) eventIds = new Set(ids);
   }
-  return { test: predicate, needs: dedupeNeeds(needs), eventIds };
+  return { test: predicate, needs: normaliseGroups(needs), eventIds };
 }
 
 /** Higher is more selective: the shortest literal bounds how often the prefilter fires. */
@@ -232,16 +238,32 @@ function patternNeed(pattern: Pattern, keyword: boolean): LiteralNeed | null {
   return literal === '' ? null : { kind: 'contains', literal };
 }
 
-function dedupeNeeds(needs: Needs): Needs {
-  if (needs === null) return null;
-  const seen = new Set<string>();
-  const result: Need[] = [];
-  for (const need of needs) {
-    if (need.literal === '') return null;
-    const key = `${need.field}\u0000${need.kind}\u0000${need.literal}`;
-    if (!seen.has(key)) {
-      seen.add(key);
-      result.push(need);
+function needKey(need: Need): string {
+  return `${need.field}\u0000${need.kind}\u0000${need.literal}`;
+}
+
+/**
+ * Drops duplicate needs in a group and duplicate groups; a group with an empty literal is dropped (it holds
+ * for every value, so it filters nothing).
+ */
+export function normaliseGroups(groups: readonly Needs[]): NeedGroups {
+  const result: Need[][] = [];
+  const seenGroups = new Set<string>();
+  for (const group of groups) {
+    if (group.some((need) => need.literal === '')) continue;
+    const seen = new Set<string>();
+    const deduped: Need[] = [];
+    for (const need of group) {
+      const key = needKey(need);
+      if (!seen.has(key)) {
+        seen.add(key);
+        deduped.push(need);
+      }
+    }
+    const groupKey = [...seen].sort().join('\u0001');
+    if (!seenGroups.has(groupKey)) {
+      seenGroups.add(groupKey);
+      result.push(deduped);
     }
   }
   return result;
@@ -256,7 +278,7 @@ function compileExists(item: FieldMatch, eventField: string | null): CompiledPre
   if (item.modifiers.length !== 1)
     fail(item, 'modifier-misuse', "'exists' cannot be combined with other modifiers");
   const expected = value.value;
-  return { test: (view) => (view.get(eventField) !== undefined) === expected, needs: null, eventIds: null };
+  return { test: (view) => (view.get(eventField) !== undefined) === expected, needs: [], eventIds: null };
 }
 
 function compileFieldref(
@@ -310,7 +332,7 @@ function compileFieldref(
   const all = item.modifiers.includes('all');
   return {
     test: all ? (view) => tests.every((t) => t(view)) : (view) => tests.some((t) => t(view)),
-    needs: null,
+    needs: [],
     eventIds: null,
   };
 }
@@ -328,11 +350,25 @@ function keywordPredicate(
   return (view) => someLeaf(view.raw, (leaf) => test(leaf, view));
 }
 
+/** `parseIp` remembering its last answer, for the values of one item. */
+function lastParsedIp(): (text: string) => ParsedIp | undefined {
+  let lastText: string | undefined;
+  let last: ParsedIp | undefined;
+  return (text) => {
+    if (text !== lastText) {
+      last = parseIp(text);
+      lastText = text;
+    }
+    return last;
+  };
+}
+
 function compileValue(
   item: FieldMatch,
   value: SigmaValue,
   options: CompileOptions,
   cased: boolean,
+  parseIpText: (text: string) => ParsedIp | undefined,
 ): ValueMatcher {
   const modifiers = item.modifiers;
   const has = (name: ModifierName): boolean => modifiers.includes(name);
@@ -345,7 +381,7 @@ function compileValue(
   }
 
   if (has('re')) return compileRegexValue(item, value, options);
-  if (has('cidr')) return compileCidrValue(item, value);
+  if (has('cidr')) return compileCidrValue(item, value, parseIpText);
   const timePartName = modifiers.find((modifier) => TIME_PARTS.has(modifier)) as TimePart | undefined;
   const comparison = modifiers.find((modifier) => COMPARISONS.has(modifier));
   if (timePartName !== undefined || comparison !== undefined) {
@@ -554,7 +590,11 @@ function compileRegexValue(item: FieldMatch, value: SigmaValue, options: Compile
   };
 }
 
-function compileCidrValue(item: FieldMatch, value: SigmaValue): ValueMatcher {
+function compileCidrValue(
+  item: FieldMatch,
+  value: SigmaValue,
+  parseIpText: (text: string) => ParsedIp | undefined,
+): ValueMatcher {
   for (const modifier of item.modifiers) {
     if (modifier !== 'cidr' && modifier !== 'all' && modifier !== 'neq') {
       fail(item, 'modifier-misuse', `'cidr' cannot be combined with '${modifier}'`);
@@ -567,7 +607,7 @@ function compileCidrValue(item: FieldMatch, value: SigmaValue): ValueMatcher {
   return {
     test: (fieldValue) => {
       const ip = textOf(fieldValue);
-      return ip !== undefined && ipInRange(ip, range);
+      return ip !== undefined && parsedIpInRange(parseIpText(ip), range);
     },
     literals: null,
   };

@@ -129,7 +129,9 @@ export function expandPlaceholders(
 
 export type IpRange = { readonly version: 4 | 6; readonly network: bigint; readonly mask: bigint };
 
-export function parseIp(text: string): { version: 4 | 6; value: bigint } | undefined {
+export type ParsedIp = { readonly version: 4 | 6; readonly value: bigint };
+
+export function parseIp(text: string): ParsedIp | undefined {
   if (text.includes(':')) return parseIpv6(text);
   const parts = text.split('.');
   if (parts.length !== 4) return undefined;
@@ -194,7 +196,11 @@ export function parseCidr(text: string): IpRange | undefined {
 }
 
 export function ipInRange(text: string, range: IpRange): boolean {
-  const ip = parseIp(text);
+  return parsedIpInRange(parseIp(text), range);
+}
+
+/** `ipInRange` for an address parsed already (a list of ranges parses the value once). */
+export function parsedIpInRange(ip: ParsedIp | undefined, range: IpRange): boolean {
   if (ip === undefined) return false;
   if (ip.version !== range.version) {
     // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) belongs to the IPv4 range.

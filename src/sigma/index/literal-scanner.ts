@@ -1,13 +1,26 @@
 /**
- * Finds which of many literals occur in a string, in one pass. Each literal of three or more characters
- * is anchored at its rarest trigram; scanning checks each position's last two characters against a small
- * bigram filter, and only then hashes the trigram into an open table and verifies the few candidates.
- * Memory is linear in the number of literals (unlike a dense Aho–Corasick table), and a miss — the
- * common case — costs one byte read per character. Literals of one or two characters (odd punctuation,
- * emoji, Cyrillic homoglyphs) are found through a table of their first characters.
- * ASCII case is folded on the fly (literals are lowercase); text with non-ASCII characters is scanned
- * again in its `toLowerCase()` form, so folding outside ASCII never hides a literal.
+ * Finds which of many literals occur in a string, ignoring case: literals are lowercase, and a literal is
+ * reported when the text's `toLowerCase()` contains it (a native, fast conversion; scanning the lowercased
+ * text is exact for every script, so no case is folded by hand). More hits are harmless: this is a prefilter.
+ * Two strategies, chosen by the size of the set:
+ * - a few literals (keyword lists, a field's handful of `contains` values): one native regular expression,
+ *   the alternation of the literals. V8 compiles it to machine code that skips ahead with Boyer–Moore-style
+ *   tables, several times faster per character than a loop in JavaScript, and a miss — the common case —
+ *   never leaves native code. The alternatives are in descending code-unit order, so at a position the first
+ *   one that matches is the longest literal there; the others there are its prefixes, listed beforehand.
+ *   The search resumes one character after each match, so overlapping literals are all found.
+ * - many literals (hundreds of command-line fragments, where an alternation would be slow to run): each
+ *   literal of three or more characters is anchored at its rarest trigram; scanning checks each position's
+ *   last three characters against a 32-kbit filter of the anchors, and only then hashes the trigram into an
+ *   open table and verifies the few candidates. Memory is linear in the number of literals (unlike a dense
+ *   Aho–Corasick table). Literals of one or two characters (odd punctuation, emoji, Cyrillic homoglyphs) are
+ *   found through a table of their first characters.
+ * Texts shorter than the shortest literal are not scanned.
  */
+
+/** Literal sets up to this size (and this much regex source) use the regex strategy. */
+const MAX_REGEX_LITERALS = 64;
+const MAX_REGEX_SOURCE = 4096;
 
 function nextPowerOfTwo(value: number): number {
   let size = 64;
@@ -19,36 +32,87 @@ function trigramHash(c0: number, c1: number, c2: number): number {
   return (Math.imul(c0, 0x9e3779b1) ^ Math.imul(c1, 0x85ebca77) ^ Math.imul(c2, 0xc2b2ae3d)) >>> 0;
 }
 
-function fold(code: number): number {
-  return code >= 65 && code <= 90 ? code | 32 : code;
+/** The trigram's slot in the 2^15-bit filter: cheap to compute at every position of the text. */
+function filterKey(c0: number, c1: number, c2: number): number {
+  return ((c0 << 10) ^ (c1 << 5) ^ c2) & 0x7fff;
 }
 
-function bigramSlot(c1: number, c2: number): number {
-  return ((c1 & 0xff) << 8) | (c2 & 0xff);
+/** Regex source for a literal: ASCII letters and digits as they are, everything else as a `\uXXXX` escape. */
+function escapeLiteral(literal: string): string {
+  let source = '';
+  for (let i = 0; i < literal.length; i++) {
+    const code = literal.charCodeAt(i);
+    if ((code >= 97 && code <= 122) || (code >= 48 && code <= 57)) source += literal[i];
+    else source += `\\u${code.toString(16).padStart(4, '0')}`;
+  }
+  return source;
 }
 
-export class LiteralScanner {
-  readonly literals: readonly string[];
+/** The regex strategy: an alternation of every literal, and for each literal the ids of its prefixes. */
+class AlternationFinder {
+  private readonly regex: RegExp;
+  /** Literal → ids of the literals it starts with (itself included). */
+  private readonly prefixIds = new Map<string, number[]>();
+
+  constructor(literals: readonly string[], source: string) {
+    const ids = new Map<string, number[]>();
+    literals.forEach((literal, id) => {
+      if (literal.length === 0) return;
+      const list = ids.get(literal);
+      if (list === undefined) ids.set(literal, [id]);
+      else list.push(id);
+    });
+    const lengths = [...new Set([...ids.keys()].map((literal) => literal.length))];
+    for (const literal of ids.keys()) {
+      const found: number[] = [];
+      for (const length of lengths) {
+        if (length <= literal.length) found.push(...(ids.get(literal.slice(0, length)) ?? []));
+      }
+      this.prefixIds.set(literal, found);
+    }
+    this.regex = new RegExp(source, 'g');
+  }
+
+  find(lower: string, idOffset: number, onHit: (literalId: number) => void): void {
+    const re = this.regex;
+    re.lastIndex = 0;
+    for (;;) {
+      const match = re.exec(lower);
+      if (match === null) return;
+      const ids = this.prefixIds.get(match[0]);
+      if (ids !== undefined) for (let i = 0; i < ids.length; i++) onHit(idOffset + ids[i]!);
+      re.lastIndex = match.index + 1;
+    }
+  }
+}
+
+/** The trigram strategy (see the file comment). */
+class TrigramFinder {
   private readonly heads: Int32Array;
   private readonly next: Int32Array;
   private readonly entryLiteral: Int32Array;
   private readonly entryOffset: Int32Array;
   private readonly entryKey: Float64Array;
   private readonly shift: number;
-  /** Bit set: some anchor trigram ends with this (folded, low-byte) bigram. 8 KB, so it stays in cache. */
-  private readonly bigrams: Uint8Array;
+  /** Bit set over `filterKey` of every anchor trigram. 4 KB, so it stays in cache. */
+  private readonly filter: Int32Array;
   /** First character of a short literal → its ids; `shortFirst` is a bit set of those characters. */
-  private readonly shortByFirst: Map<number, number[]>;
+  private readonly shortByFirst = new Map<number, number[]>();
+  /** `shortByFirst` for ASCII first characters, by code: no hashing for the common case. */
+  private readonly shortByAscii: (number[] | undefined)[] = [];
   private readonly shortFirst: Uint8Array | undefined;
+  /**
+   * Per literal: the scan that last reported it. A literal met again in the same scan (a space, a dash, a
+   * common word in a long script) is neither verified nor reported again.
+   */
+  private readonly reported: Int32Array;
+  private scanEpoch = 0;
 
-  /** Hits are reported as `idOffset + index in literals`, so several structures can share one id space. */
   constructor(
-    literals: readonly string[],
-    private readonly idOffset = 0,
+    private readonly literals: readonly string[],
+    private readonly idOffset: number,
   ) {
-    this.literals = literals;
     const long: number[] = [];
-    this.shortByFirst = new Map();
     literals.forEach((literal, id) => {
       if (literal.length >= 3) long.push(id);
       else if (literal.length > 0) {
@@ -60,8 +124,12 @@ export class LiteralScanner {
     });
     if (this.shortByFirst.size > 0) {
       this.shortFirst = new Uint8Array(8192);
-      for (const first of this.shortByFirst.keys()) this.shortFirst[first >>> 3]! |= 1 << (first & 7);
+      for (const [first, ids] of this.shortByFirst) {
+        this.shortFirst[first >>> 3]! |= 1 << (first & 7);
+        if (first < 128) this.shortByAscii[first] = ids;
+      }
     }
+    this.reported = new Int32Array(literals.length);
 
     const keyOf = (text: string, at: number): number =>
       text.charCodeAt(at) * 4294967296 + text.charCodeAt(at + 1) * 65536 + text.charCodeAt(at + 2);
@@ -79,7 +147,7 @@ export class LiteralScanner {
     this.entryLiteral = new Int32Array(long.length);
     this.entryOffset = new Int32Array(long.length);
     this.entryKey = new Float64Array(long.length);
-    this.bigrams = new Uint8Array(8192);
+    this.filter = new Int32Array(1024);
     long.forEach((id, entry) => {
       const literal = literals[id]!;
       let bestOffset = 0;
@@ -95,8 +163,8 @@ export class LiteralScanner {
       const c1 = literal.charCodeAt(bestOffset + 1);
       const c2 = literal.charCodeAt(bestOffset + 2);
       const slot = trigramHash(c0, c1, c2) >>> this.shift;
-      const bigram = bigramSlot(c1, c2);
-      this.bigrams[bigram >>> 3]! |= 1 << (bigram & 7);
+      const key = filterKey(c0, c1, c2);
+      this.filter[key >>> 5]! |= 1 << (key & 31);
       this.entryLiteral[entry] = id;
       this.entryOffset[entry] = bestOffset;
       this.entryKey[entry] = keyOf(literal, bestOffset);
@@ -105,43 +173,41 @@ export class LiteralScanner {
     });
   }
 
-  /** Calls `onHit(literalId)` for each literal found in `text`, ignoring case, possibly more than once. */
-  scan(text: string, onHit: (literalId: number) => void): void {
-    if (this.scanText(text, true, onHit)) this.scanText(text.toLowerCase(), false, onHit);
-  }
-
-  /**
-   * One pass; with `folding`, ASCII uppercase is folded and the return value says whether non-ASCII
-   * characters were seen (the caller then scans the lowercased text too).
-   */
-  private scanText(text: string, folding: boolean, onHit: (literalId: number) => void): boolean {
-    const n = text.length;
+  /** `lower` is the lowercased text. */
+  find(lower: string, onHit: (literalId: number) => void): void {
+    this.scanEpoch = (this.scanEpoch + 1) | 0;
+    if (this.scanEpoch === 0) {
+      this.reported.fill(-1);
+      this.scanEpoch = 1;
+    }
+    const n = lower.length;
     const shortFirst = this.shortFirst;
-    const bigrams = this.bigrams;
+    const filter = this.filter;
     const heads = this.heads;
     const shift = this.shift;
     const hasLong = this.entryLiteral.length > 0;
-    let nonAscii = false;
+    const reported = this.reported;
+    const epoch = this.scanEpoch;
     let c0 = 0;
     let c1 = 0;
     for (let i = 0; i < n; i++) {
-      const raw = text.charCodeAt(i);
-      if (raw >= 128) nonAscii = true;
-      const c2 = folding ? fold(raw) : raw;
+      const c2 = lower.charCodeAt(i);
       if (shortFirst !== undefined && (shortFirst[c2 >>> 3]! & (1 << (c2 & 7))) !== 0) {
-        this.checkShort(text, i, c2, folding, onHit);
+        this.checkShort(lower, i, c2, onHit);
       }
-      const bigram = bigramSlot(c1, c2);
-      if (hasLong && i >= 2 && (bigrams[bigram >>> 3]! & (1 << (bigram & 7))) !== 0) {
+      const key = filterKey(c0, c1, c2);
+      if (hasLong && i >= 2 && (filter[key >>> 5]! & (1 << (key & 31))) !== 0) {
         let entry = heads[trigramHash(c0, c1, c2) >>> shift]!;
         if (entry >= 0) {
-          const key = c0 * 4294967296 + c1 * 65536 + c2;
+          const exact = c0 * 4294967296 + c1 * 65536 + c2;
           do {
-            if (this.entryKey[entry] === key) {
+            const id = this.entryLiteral[entry]!;
+            if (this.entryKey[entry] === exact && reported[id] !== epoch) {
               const start = i - 2 - this.entryOffset[entry]!;
-              const id = this.entryLiteral[entry]!;
-              if (start >= 0 && matchesAt(text, start, this.literals[id]!, folding))
+              if (start >= 0 && lower.startsWith(this.literals[id]!, start)) {
+                reported[id] = epoch;
                 onHit(this.idOffset + id);
+              }
             }
             entry = this.next[entry]!;
           } while (entry >= 0);
@@ -150,35 +216,70 @@ export class LiteralScanner {
       c0 = c1;
       c1 = c2;
     }
-    return folding && nonAscii;
   }
 
-  private checkShort(
-    text: string,
-    at: number,
-    first: number,
-    folding: boolean,
-    onHit: (literalId: number) => void,
-  ): void {
-    const ids = this.shortByFirst.get(first);
+  private checkShort(lower: string, at: number, first: number, onHit: (literalId: number) => void): void {
+    const ids = first < 128 ? this.shortByAscii[first] : this.shortByFirst.get(first);
     if (ids === undefined) return;
-    for (const id of ids) {
+    const reported = this.reported;
+    const epoch = this.scanEpoch;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (reported[id] === epoch) continue;
       const literal = this.literals[id]!;
-      if (
-        literal.length === 1 ||
-        (at + 1 < text.length &&
-          (folding ? fold(text.charCodeAt(at + 1)) : text.charCodeAt(at + 1)) === literal.charCodeAt(1))
-      ) {
+      if (literal.length === 1 || (at + 1 < lower.length && lower.charCodeAt(at + 1) === literal.charCodeAt(1))) {
+        reported[id] = epoch;
         onHit(this.idOffset + id);
       }
     }
   }
 }
 
-function matchesAt(text: string, start: number, literal: string, folding: boolean): boolean {
-  if (start + literal.length > text.length) return false;
-  if (!folding) return text.startsWith(literal, start);
-  for (let i = 0; i < literal.length; i++)
-    if (fold(text.charCodeAt(start + i)) !== literal.charCodeAt(i)) return false;
-  return true;
+export class LiteralScanner {
+  readonly literals: readonly string[];
+  /** Length of the shortest literal: shorter texts hold none. */
+  readonly minLength: number;
+  private readonly alternation: AlternationFinder | undefined;
+  private readonly trigrams: TrigramFinder | undefined;
+
+  /** Hits are reported as `idOffset + index in literals`, so several structures can share one id space. */
+  constructor(
+    literals: readonly string[],
+    private readonly idOffset = 0,
+  ) {
+    this.literals = literals;
+    const present = [...new Set(literals.filter((literal) => literal.length > 0))];
+    this.minLength = present.length === 0 ? Infinity : Math.min(...present.map((literal) => literal.length));
+    let source: string | undefined;
+    if (present.length <= MAX_REGEX_LITERALS) {
+      source = present
+        .sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))
+        .map(escapeLiteral)
+        .join('|');
+    }
+    if (present.length === 0) {
+      this.alternation = undefined;
+      this.trigrams = undefined;
+    } else if (source !== undefined && source.length <= MAX_REGEX_SOURCE) {
+      this.alternation = new AlternationFinder(literals, source);
+      this.trigrams = undefined;
+    } else {
+      this.alternation = undefined;
+      this.trigrams = new TrigramFinder(literals, idOffset);
+    }
+  }
+
+  /** Calls `onHit(literalId)` for each literal found in `text`, ignoring case, possibly more than once. */
+  scan(text: string, onHit: (literalId: number) => void): void {
+    // `toLowerCase` lengthens only U+0130 (to two code units): shorter texts cannot reach `minLength`.
+    if (text.length * 2 < this.minLength) return;
+    this.scanLowered(text.toLowerCase(), onHit);
+  }
+
+  /** `scan` for a text the caller has lowercased already (with `toLowerCase`). */
+  scanLowered(lower: string, onHit: (literalId: number) => void): void {
+    if (lower.length < this.minLength) return;
+    if (this.alternation !== undefined) this.alternation.find(lower, this.idOffset, onHit);
+    else if (this.trigrams !== undefined) this.trigrams.find(lower, onHit);
+  }
 }

@@ -147,6 +147,17 @@ export type CorrelationType =
   | 'value_avg'
   | 'value_percentile';
 
+/** Where the parts of a correlation section were written, for located errors. */
+export interface CorrelationLocations {
+  readonly rules?: Location;
+  /** One per `rules` entry, in order. */
+  readonly ruleItems: readonly Location[];
+  readonly groupBy?: Location;
+  readonly timespan?: Location;
+  readonly condition?: Location;
+  readonly aliases?: Location;
+}
+
 export interface SigmaCorrelation extends DocumentBase {
   readonly kind: 'correlation';
   readonly level?: RuleLevel;
@@ -157,6 +168,8 @@ export interface SigmaCorrelation extends DocumentBase {
   readonly generate: boolean;
   readonly aliases: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly condition: Readonly<Record<string, unknown>>;
+  /** Absent in documents parsed by older versions. */
+  readonly locations?: CorrelationLocations;
 }
 
 export type SigmaDocument = SigmaRule | SigmaFilter | SigmaCorrelation;

@@ -261,7 +261,7 @@ function convertDocument(
     location: locate(map),
   };
 
-  if (kind === 'correlation') return parseCorrelation(map, base);
+  if (kind === 'correlation') return parseCorrelation(map, base, locate);
 
   const logsourceNode = valueNode(map, 'logsource');
   if (!isMap(logsourceNode)) {
@@ -371,6 +371,7 @@ function parseCorrelation(
     | 'condition'
     | 'level'
   >,
+  locate: (node: Node | null | undefined) => Location,
 ): SigmaCorrelation {
   const node = valueNode(map, 'correlation');
   if (!isMap(node)) throw new DocumentError('invalid-field', "'correlation' must be a mapping", node);
@@ -386,15 +387,58 @@ function parseCorrelation(
   if (timespan === undefined)
     throw new DocumentError('missing-field', "a correlation needs a 'timespan'", node);
   const generateNode = valueNode(node, 'generate');
-  const aliasesPlain = toPlain(valueNode(node, 'aliases'));
-  const conditionPlain = toPlain(valueNode(node, 'condition'));
+  if (
+    generateNode !== undefined &&
+    generateNode !== null &&
+    !(isScalar(generateNode) && (typeof generateNode.value === 'boolean' || generateNode.value === null))
+  )
+    throw new DocumentError('invalid-field', "'generate' must be true or false", generateNode);
+  const aliasesNode = valueNode(node, 'aliases');
+  if (aliasesNode !== undefined && aliasesNode !== null && !isMap(aliasesNode) && !isNullScalar(aliasesNode))
+    throw new DocumentError(
+      'invalid-field',
+      "'aliases' must map each alias to a mapping of rule name → field",
+      aliasesNode,
+    );
+  const conditionNode = valueNode(node, 'condition');
+  if (
+    conditionNode !== undefined &&
+    conditionNode !== null &&
+    !isMap(conditionNode) &&
+    !isNullScalar(conditionNode)
+  )
+    throw new DocumentError(
+      'invalid-field',
+      "a correlation 'condition' must be a mapping such as {gte: 10} (extended string conditions are not supported)",
+      conditionNode,
+    );
   const levelText = optionalString(map, 'level');
+  if (levelText !== undefined && !RULE_LEVELS.includes(levelText as RuleLevel)) {
+    throw new DocumentError(
+      'invalid-field',
+      `level '${levelText}' is not one of ${RULE_LEVELS.join(', ')}`,
+      valueNode(map, 'level'),
+    );
+  }
+  const aliasesPlain = toPlain(aliasesNode);
+  const conditionPlain = toPlain(conditionNode);
+  const rulesNode = valueNode(node, 'rules');
+  const groupByNode = valueNode(node, 'group-by');
+  const timespanNode = valueNode(node, 'timespan') ?? valueNode(node, 'timeframe');
+  const located = (at: Node | null | undefined): Location | undefined =>
+    at === undefined || at === null ? undefined : locate(at);
+  const locations = {
+    ruleItems: isSeq(rulesNode) ? (rulesNode.items as Node[]).map((item) => locate(item)) : [],
+    ...optionalEntry('rules', located(rulesNode)),
+    ...optionalEntry('groupBy', located(groupByNode)),
+    ...optionalEntry('timespan', located(timespanNode)),
+    ...optionalEntry('condition', located(conditionNode)),
+    ...optionalEntry('aliases', located(aliasesNode)),
+  };
   return {
     kind: 'correlation',
     ...base,
-    ...(levelText !== undefined && RULE_LEVELS.includes(levelText as RuleLevel)
-      ? { level: levelText as RuleLevel }
-      : {}),
+    ...(levelText !== undefined ? { level: levelText as RuleLevel } : {}),
     correlationType: type as CorrelationType,
     rules: stringList(node, 'rules'),
     groupBy: stringList(node, 'group-by'),
@@ -404,7 +448,16 @@ function parseCorrelation(
     condition: (typeof conditionPlain === 'object' && conditionPlain !== null
       ? conditionPlain
       : {}) as Record<string, unknown>,
+    locations,
   };
+}
+
+function isNullScalar(node: Node): boolean {
+  return isScalar(node) && node.value === null;
+}
+
+function optionalEntry<K extends string>(key: K, value: Location | undefined): { [P in K]?: Location } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: Location };
 }
 
 function parseDetection(
