@@ -184,3 +184,29 @@ describe('normalisers', () => {
     ]);
   });
 });
+
+describe('correlation alerts', () => {
+  it('take their entities from the group: an IP under any name, known host and account fields', () => {
+    const event = {
+      correlation: {
+        type: 'value_count',
+        group: {
+          auth_source: '::ffff:10.10.2.21',
+          TargetUserName: 'ELECTIONS\\Alice',
+          Computer: 'DC01.elections.local',
+          odd: 'x',
+        },
+        values: ['bob', 'carol'],
+      },
+    };
+    expect(extractEntities(event).map((e) => [e.kind, e.value, e.field])).toEqual([
+      ['host', 'dc01', 'correlation.group.Computer'],
+      ['account', 'alice', 'correlation.group.TargetUserName'],
+      ['source-ip', '10.10.2.21', 'correlation.group.auth_source'],
+    ]);
+  });
+
+  it('a summary without a group has no entities', () => {
+    expect(extractEntities({ correlation: { type: 'temporal', values: ['10.0.0.1'] } })).toEqual([]);
+  });
+});

@@ -192,6 +192,34 @@ function isOperatingSystemFile(path: string | undefined): boolean {
   return /^(?:[a-z]:|\\\\\?\\[a-z]:|%systemroot%|\\systemroot)?\\windows\\/i.test(path.trim());
 }
 
+const HOST_FIELD_SET = new Set<string>([...HOST_FIELDS, ...SOURCE_HOST_FIELDS]);
+const ACCOUNT_FIELD_SET = new Set<string>(ACCOUNT_FIELDS.map(([field]) => field));
+const IP_FIELD_SET = new Set<string>(IP_FIELDS);
+
+/**
+ * A correlation alert's event is a summary (src/correlate/correlation-engine.ts): what ties it to other
+ * alerts is its `group` — the source address of a password spray, the account of a brute force. Group
+ * fields are named by the rule (often an alias such as `auth_source`), so a value that is an IP address
+ * counts as a source IP whatever its name; otherwise the field name must be one we know.
+ */
+function addCorrelationGroup(
+  correlation: unknown,
+  add: (kind: EntityKind, value: string | undefined, display: string, field: string) => void,
+): void {
+  if (typeof correlation !== 'object' || correlation === null) return;
+  const group = (correlation as Record<string, unknown>)['group'];
+  if (typeof group !== 'object' || group === null || Array.isArray(group)) return;
+  for (const [field, value] of Object.entries(group as Record<string, unknown>)) {
+    const raw = text(value);
+    if (raw === undefined) continue;
+    if (isIP(raw.replace(/^\[|\]$/g, '').replace(/^::ffff:/i, '')) !== 0 || IP_FIELD_SET.has(field))
+      add('source-ip', normaliseIp(raw), raw, `correlation.group.${field}`);
+    else if (HOST_FIELD_SET.has(field)) add('host', normaliseHost(raw), raw, `correlation.group.${field}`);
+    else if (ACCOUNT_FIELD_SET.has(field))
+      add('account', normaliseAccount(raw), raw, `correlation.group.${field}`);
+  }
+}
+
 /**
  * Entities of one event, deduplicated by kind and value and sorted (kind order of `ENTITY_KINDS`, then
  * value), so the result is the same however the event's fields are ordered.
@@ -242,6 +270,7 @@ export function extractEntities(event: unknown): Entity[] {
     const raw = text(view.get(field));
     if (raw !== undefined) add('process', normaliseGuid(raw), raw, field);
   }
+  addCorrelationGroup((event as Record<string, unknown>)['correlation'], add);
   const order = (kind: EntityKind): number => ENTITY_KINDS.indexOf(kind);
   return [...found.values()].sort((a, b) => order(a.kind) - order(b.kind) || a.value.localeCompare(b.value));
 }

@@ -176,7 +176,7 @@ export class TemplateCache {
  * of those is inline exactly where the candidate's was, and the others name the same names in this chunk.
  */
 function matches(candidate: Template, parser: ChunkParser, start: number, length: number): boolean {
-  const { positions, inline, names } = candidate.refs;
+  const { positions, inline, names, malformed } = candidate.refs;
   const copy = scratch(length);
   parser.buf.copy(copy, 0, start, start + length);
   const ownOffset = start - parser.base + 4; // chunk offset of the bytes just past a field at position 0
@@ -190,7 +190,15 @@ function matches(candidate: Template, parser: ChunkParser, start: number, length
   for (let k = 0; k < positions.length; k++) {
     if (inline[k]) continue;
     const offset = parser.dv.getUint32(start + positions[k]!, true);
-    if (parser.peekName(offset) !== names[k]) return false;
+    const known = parser.names.get(offset);
+    if (known !== undefined) {
+      if (known !== names[k]) return false;
+      continue;
+    }
+    // Read for the first time in this chunk: the same name, and repaired (and so reported) alike.
+    const raw = parser.rawName(offset);
+    if (raw === undefined || repairUtf16(raw) !== names[k] || isWellFormed(raw) === malformed[k])
+      return false;
   }
   return true;
 }
@@ -232,21 +240,13 @@ export class ChunkParser {
     if (pos + n > end) this.fail(`${n} bytes needed but the data ends ${end - pos} bytes later`, pos);
   }
 
-  /** The name at chunk offset `offset`, or undefined where none fits (without failing or caching). */
-  peekName(offset: number): string | undefined {
-    const cached = this.names.get(offset);
-    if (cached !== undefined) return cached;
+  /** The UTF-16 of the name at chunk offset `offset` as stored, or undefined where none fits. */
+  rawName(offset: number): string | undefined {
     const p = this.base + offset;
     if (p + 8 > this.limit) return undefined;
     const count = this.dv.getUint16(p + 6, true);
     if (p + 8 + count * 2 > this.limit) return undefined;
-    return repairUtf16(ucs2(this.buf, p + 8, p + 8 + count * 2));
-  }
-
-  /** Whether the name at `offset` (known to fit) is valid UTF-16 as stored. */
-  private nameWellFormed(offset: number): boolean {
-    const p = this.base + offset;
-    return isWellFormed(ucs2(this.buf, p + 8, p + 8 + this.dv.getUint16(p + 6, true) * 2));
+    return ucs2(this.buf, p + 8, p + 8 + count * 2);
   }
 
   /** A name at chunk offset `offset`: next-name offset, hash, character count, UTF-16 text, NUL. */
@@ -294,7 +294,7 @@ export class ChunkParser {
     refs.positions.push(pos - this.dataStart);
     refs.inline.push(inline);
     refs.names.push(name);
-    refs.malformed.push(!this.nameWellFormed(offset));
+    refs.malformed.push(!isWellFormed(this.rawName(offset)!));
   }
 
   /** UTF-16 string with a u16 character count in front (`next` is left after it). */

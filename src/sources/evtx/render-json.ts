@@ -112,11 +112,10 @@ export class ContentResolver {
   nestedRoot(offset: number, size: number, depth: number): [XElement, ValueTable] {
     this.tick(depth);
     const instance = this.parser.instanceStream(offset, offset + size, depth);
-    const root = instance?.template.root;
-    if (root != null) {
+    if (instance !== undefined && instance.template.root !== null) {
       // What resolving [instance] does when the template's top level needs no value.
       this.tick(depth + 1);
-      return [root, instance!.values];
+      return [instance.template.root, instance.values];
     }
     const nodes = this.parser.parse(offset, offset + size, false, depth);
     const resolved = this.resolve(nodes, EMPTY_VALUES, depth + 1);
@@ -223,8 +222,7 @@ export class JsonRenderer extends ContentResolver implements JsonRuntime {
     const offset = values[i]!;
     const size = values[i + 1]!;
     const p = this.parser;
-    if (isEmptyValue(p.buf, type, offset, size)) return emptyAs;
-    return decodeValue(p.buf, p.dv, type, offset, size, true);
+    return jsonValue(p.buf, p.dv, type, offset, size, emptyAs);
   }
 
   /** `elementValue` by the element's generated renderer when it has one (compiling it once it is hot). */
