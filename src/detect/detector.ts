@@ -70,16 +70,16 @@ function correlationValue(value: unknown): FieldValue {
   return text.length > MAX_CORRELATION_VALUE_CHARS ? text.slice(0, MAX_CORRELATION_VALUE_CHARS) : text;
 }
 
-/** True when `value` nests at most `limit` levels (iterative: the value may be arbitrarily deep). */
+/**
+ * True when `value` nests at most `limit` levels. The value may be arbitrarily deep, but the recursion
+ * stops at `limit` levels, so it cannot overflow the stack (and, run for every event with an alert, it
+ * allocates no stack of its own).
+ */
 function depthWithin(value: unknown, limit: number): boolean {
-  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
-  while (stack.length > 0) {
-    const { value: current, depth } = stack.pop()!;
-    if (typeof current !== 'object' || current === null) continue;
-    if (depth >= limit) return false;
-    for (const child of Array.isArray(current) ? current : Object.values(current)) {
-      if (typeof child === 'object' && child !== null) stack.push({ value: child, depth: depth + 1 });
-    }
+  if (typeof value !== 'object' || value === null) return true;
+  if (limit <= 0) return false;
+  for (const child of Array.isArray(value) ? (value as unknown[]) : Object.values(value)) {
+    if (typeof child === 'object' && child !== null && !depthWithin(child, limit - 1)) return false;
   }
   return true;
 }

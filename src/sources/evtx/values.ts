@@ -13,6 +13,10 @@
  *
  * Nothing here throws for bad data: a value whose size does not fit its type decodes to `null` and sets
  * `valueProblem`, which the caller turns into a located warning.
+ *
+ * Values that repeat across records (GUIDs, SIDs, hex masks, the date and time of a timestamp up to the
+ * second) are formatted once and cached in small direct-mapped tables, each hit confirmed against the
+ * value's bytes; names and literal text are interned (`internedUtf16`).
  */
 
 export const VT = {
