@@ -55,7 +55,7 @@ async function huntedAlready(database: string, logs: string): Promise<boolean> {
 export function demoCommand(): Command {
   return new Command('demo')
     .description(
-      'replay a 2021-style intrusion at an election body: generate the logs (if absent), hunt them into the embedded SQLite store and serve the dashboard',
+      'Replay a 2021-style intrusion at an election body: generate the logs (if absent), hunt them into the embedded SQLite store and serve the dashboard',
     )
     .option('--dir <dir>', 'where the scenario and its database live', 'scenario')
     .option('--host <address>', 'address to serve on', '127.0.0.1')

@@ -216,8 +216,10 @@ describe('a 50 MB record with a 1 MiB limit is skipped without being buffered', 
         const size = c.open.length + LINE + c.close.length;
         expect(r.issues[0]!.location).toEqual({ file: path, line: c.line, offset: c.offset });
         expect(r.issues[0]!.message).toContain(`(${size} bytes) exceeds the limit of 1.0 MiB`);
-        // RSS is what the user sees; ArrayBuffer memory is exact (malloc may keep freed pages in RSS).
-        expect(r.rssGrowth).toBeLessThan(LINE / 4);
+        // RSS is what the user sees; ArrayBuffer memory is exact (malloc may keep freed pages in RSS, and
+        // the JIT and zlib's arenas add a few MB on a loaded machine), so RSS gets the looser bound: well
+        // under the record, which buffering it would have doubled.
+        expect(r.rssGrowth).toBeLessThan(LINE / 2);
         expect(r.buffersGrowth).toBeLessThan(LINE / 5);
         await unlink(path);
       });
