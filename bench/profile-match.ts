@@ -4,9 +4,10 @@
  * (`process.cpuUsage`, so other jobs on a shared machine do not skew it). It also prints a fingerprint of
  * the matches (rule ids per event), so two builds can be checked to give the same results.
  *
- * Environment: PROFILE_REPEAT (timed passes, default 5), PROFILE_EVENTS (an NDJSON file caching the decoded
- * events: read when present, written otherwise; keeps runs independent of the decoder),
- * PROFILE_MATCHES (write one line per event with its matching rule ids, for diffing two builds).
+ * Environment: PROFILE_REPEAT (timed passes, default 5); PROFILE_INPUT (an NDJSON file of events to match
+ * instead, e.g. the `hunt` benchmark's generated corpus under .bench-data/); PROFILE_EVENTS (an NDJSON file
+ * caching the decoded evtx-samples events: read when present, written otherwise, so runs do not depend on
+ * the decoder); PROFILE_MATCHES (write one line per event with its matching rule ids, for diffing builds).
  *
  * @example
  *   npm run build && node --cpu-prof --cpu-prof-dir=.bench-data/prof dist/bench/profile-match.js
@@ -31,13 +32,15 @@ function evtxFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
+function readNdjson(path: string): Record<string, unknown>[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 async function decodedEvents(cache: string | undefined): Promise<Record<string, unknown>[]> {
-  if (cache !== undefined && existsSync(cache)) {
-    return readFileSync(cache, 'utf8')
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  }
+  if (cache !== undefined && existsSync(cache)) return readNdjson(cache);
   const root = join(sharedRoot(), 'corpora', 'evtx-samples');
   const events: Record<string, unknown>[] = [];
   for (const file of evtxFiles(root)) {
@@ -61,7 +64,8 @@ function cpuSeconds(start: NodeJS.CpuUsage): number {
 
 async function main(): Promise<void> {
   const repeat = Number(process.env['PROFILE_REPEAT'] ?? '5');
-  const events = await decodedEvents(process.env['PROFILE_EVENTS']);
+  const input = process.env['PROFILE_INPUT'];
+  const events = input !== undefined ? readNdjson(input) : await decodedEvents(process.env['PROFILE_EVENTS']);
   const rulesDir = join(sharedRoot(), 'corpora', 'sigma', 'rules', 'windows');
   const loaded = await loadRules([rulesDir]);
   const detector = new Detector({

@@ -72,14 +72,28 @@ function correlationValue(value: unknown): FieldValue {
 
 /**
  * True when `value` nests at most `limit` levels. The value may be arbitrarily deep, but the recursion
- * stops at `limit` levels, so it cannot overflow the stack (and, run for every event with an alert, it
- * allocates no stack of its own).
+ * stops at `limit` levels, so it cannot overflow the stack. It runs for every event with an alert.
  */
 function depthWithin(value: unknown, limit: number): boolean {
   if (typeof value !== 'object' || value === null) return true;
   if (limit <= 0) return false;
-  for (const child of Array.isArray(value) ? (value as unknown[]) : Object.values(value)) {
-    if (typeof child === 'object' && child !== null && !depthWithin(child, limit - 1)) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const child: unknown = value[i];
+      if (typeof child === 'object' && child !== null && !depthWithin(child, limit - 1)) return false;
+    }
+    return true;
+  }
+  // `for…in` with an own-property check visits what `Object.values` would, without allocating.
+  for (const key in value) {
+    const child: unknown = (value as Record<string, unknown>)[key];
+    if (
+      typeof child === 'object' &&
+      child !== null &&
+      Object.prototype.hasOwnProperty.call(value, key) &&
+      !depthWithin(child, limit - 1)
+    )
+      return false;
   }
   return true;
 }

@@ -13,6 +13,11 @@
 type JsonObject = Record<string, unknown>;
 
 const MAX_PATH_DEPTH = 32;
+/**
+ * Long values folded per event that `lower` keeps: the rule index folds each field it scans (up to about
+ * twenty for process creation), and the rules evaluated next fold some of the same ones.
+ */
+const MAX_LOWERED = 32;
 
 function asObject(value: unknown): JsonObject | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -166,7 +171,7 @@ export class EventView {
     const values = (this.lowerValues ??= []);
     for (let i = 0; i < keys.length; i++) if (keys[i] === value) return values[i]!;
     const lowered = value.toLowerCase();
-    if (keys.length < 16) {
+    if (keys.length < MAX_LOWERED) {
       keys.push(value);
       values.push(lowered);
     }

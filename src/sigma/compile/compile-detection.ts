@@ -1,13 +1,13 @@
 /**
  * Detection (search identifiers + condition) → one predicate, with the prefilter needs and the event IDs
  * that the whole condition requires. Needs are groups that must all hold (see `NeedGroups`) and combine
- * soundly: `and` requires every child's groups, `or` one group made of the most selective group of each
- * child (none if a child has none), `not` gives none.
+ * soundly: `and` requires every child's groups, `or` groups that each join one group of every child (none
+ * if a child has none), `not` gives none.
  */
 import type { EventView } from '../../events/field-resolver.js';
 import type { ConditionNode, Detection, MatchGroup, SearchIdentifier } from '../parse/ast.js';
 import { identifierPatternMatcher } from '../parse/condition.js';
-import type { CompileOptions, CompiledPredicate, Needs } from './field-match.js';
+import type { CompileOptions, CompiledPredicate, Need, NeedGroups } from './field-match.js';
 import { compileFieldMatch, normaliseGroups, score } from './field-match.js';
 
 function intersect(current: ReadonlySet<number> | null, next: ReadonlySet<number>): Set<number> {
@@ -17,14 +17,39 @@ function intersect(current: ReadonlySet<number> | null, next: ReadonlySet<number
   return result;
 }
 
-/** The group that filters best: an empty group (matches nothing) beats all. */
-function bestGroup(groups: readonly Needs[]): Needs {
-  let best = groups[0]!;
-  for (const group of groups) {
-    if (group.length === 0) return group;
-    if (score(group) > score(best)) best = group;
+/** At most this many groups come out of a disjunction (one group per combination of its children's groups). */
+const MAX_DISJUNCTION_GROUPS = 8;
+
+/**
+ * Needs of `a or b or …`: for any choice of one group per child, the union of the chosen groups holds
+ * whenever the disjunction does (the child that matches satisfies its group). Children's most selective
+ * groups are combined first, while the number of combinations stays small. A child that can never match
+ * (an empty group) adds nothing; a child without needs leaves none.
+ */
+function disjunctionNeeds(children: readonly NeedGroups[]): NeedGroups {
+  if (children.some((needs) => needs.length === 0)) return [];
+  const possible = children.filter((needs) => !needs.some((group) => group.length === 0));
+  if (possible.length === 0) return [[]];
+  const ranked = possible.map((needs) => [...needs].sort((a, b) => score(b) - score(a)));
+  const taken = ranked.map(() => 1);
+  let combinations = 1;
+  for (let grew = true; grew;) {
+    grew = false;
+    ranked.forEach((needs, i) => {
+      const count = taken[i]!;
+      const widened = (combinations / count) * (count + 1);
+      if (count < needs.length && widened <= MAX_DISJUNCTION_GROUPS) {
+        taken[i] = count + 1;
+        combinations = widened;
+        grew = true;
+      }
+    });
   }
-  return best;
+  let groups: Need[][] = [[]];
+  ranked.forEach((needs, i) => {
+    groups = groups.flatMap((partial) => needs.slice(0, taken[i]).map((group) => [...partial, ...group]));
+  });
+  return normaliseGroups(groups);
 }
 
 export function conjunction(children: readonly CompiledPredicate[]): CompiledPredicate {
@@ -53,10 +78,7 @@ export function conjunction(children: readonly CompiledPredicate[]): CompiledPre
 export function disjunction(children: readonly CompiledPredicate[]): CompiledPredicate {
   if (children.length === 1) return children[0]!;
   const tests = children.map((child) => child.test);
-  // A match of any child satisfies one of its groups: the union of one group per child is required.
-  const needs = children.every((child) => child.needs.length > 0)
-    ? normaliseGroups([children.flatMap((child) => bestGroup(child.needs))])
-    : [];
+  const needs = disjunctionNeeds(children.map((child) => child.needs));
   const eventIds = children.every((child) => child.eventIds !== null)
     ? new Set(children.flatMap((child) => [...child.eventIds!]))
     : null;

@@ -102,6 +102,8 @@ interface ValueMatcher {
   readonly test: ValueTest;
   /** Literal needs one of which the (lowercased) field text must satisfy; null if none can be derived. */
   readonly literals: readonly LiteralNeed[] | null;
+  /** Further groups of needs the text must also satisfy (one of each), when the value alone is tested. */
+  readonly alsoNeeds?: readonly (readonly LiteralNeed[])[];
 }
 
 function fail(item: FieldMatch, code: string, message: string): never {
@@ -185,15 +187,17 @@ export function compileFieldMatch(item: FieldMatch, options: CompileOptions): Co
   }
 
   let needs: Needs[] = [];
+  const inField = (group: readonly LiteralNeed[]): Need[] =>
+    group.map((need) => ({ field: eventField, ...need }));
   if (!neq && !nullOnly) {
-    if (all) {
+    if (all || matchers.length === 1) {
       // Every value must match, so each value's literals are a requirement of their own.
       for (const matcher of matchers) {
-        if (matcher.literals !== null)
-          needs.push(matcher.literals.map((need) => ({ field: eventField, ...need })));
+        if (matcher.literals !== null) needs.push(inField(matcher.literals));
+        for (const group of matcher.alsoNeeds ?? []) needs.push(inField(group));
       }
     } else if (matchers.every((matcher) => matcher.literals !== null)) {
-      needs = [matchers.flatMap((matcher) => matcher.literals!.map((need) => ({ field: eventField, ...need })))];
+      needs = [matchers.flatMap((matcher) => inField(matcher.literals!))];
     }
   }
 
@@ -242,28 +246,48 @@ function needKey(need: Need): string {
   return `${need.field}\u0000${need.kind}\u0000${need.literal}`;
 }
 
+/** FNV-1a, 32 bits. */
+function hashOf(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+/**
+ * Groups `normaliseGroups` returned, with a hash of their identity (sorted need keys). Conjunctions pass
+ * their children's groups up unchanged, so a big detection would otherwise key the same groups at every
+ * level. A hash collision can only drop a group, which weakens the prefilter but never changes a result.
+ */
+const normalisedHashes = new WeakMap<Needs, number>();
+
 /**
  * Drops duplicate needs in a group and duplicate groups; a group with an empty literal is dropped (it holds
  * for every value, so it filters nothing).
  */
 export function normaliseGroups(groups: readonly Needs[]): NeedGroups {
-  const result: Need[][] = [];
-  const seenGroups = new Set<string>();
+  const result: Needs[] = [];
+  const seenGroups = new Set<number>();
   for (const group of groups) {
-    if (group.some((need) => need.literal === '')) continue;
-    const seen = new Set<string>();
-    const deduped: Need[] = [];
-    for (const need of group) {
-      const key = needKey(need);
-      if (!seen.has(key)) {
-        seen.add(key);
-        deduped.push(need);
+    let normalised: Needs = group;
+    let groupHash = normalisedHashes.get(group);
+    if (groupHash === undefined) {
+      if (group.some((need) => need.literal === '')) continue;
+      const seen = new Set<string>();
+      const deduped: Need[] = [];
+      for (const need of group) {
+        const key = needKey(need);
+        if (!seen.has(key)) {
+          seen.add(key);
+          deduped.push(need);
+        }
       }
+      groupHash = hashOf([...seen].sort().join('\u0001'));
+      normalised = deduped;
+      normalisedHashes.set(normalised, groupHash);
     }
-    const groupKey = [...seen].sort().join('\u0001');
-    if (!seenGroups.has(groupKey)) {
-      seenGroups.add(groupKey);
-      result.push(deduped);
+    if (!seenGroups.has(groupHash)) {
+      seenGroups.add(groupHash);
+      result.push(normalised);
     }
   }
   return result;
@@ -587,6 +611,9 @@ function compileRegexValue(item: FieldMatch, value: SigmaValue, options: Compile
       return result;
     },
     literals: matcher.literals?.map((literal): LiteralNeed => ({ kind: 'contains', literal })) ?? null,
+    alsoNeeds: matcher.literalGroups
+      .slice(matcher.literals === undefined ? 0 : 1)
+      .map((group) => group.map((literal): LiteralNeed => ({ kind: 'contains', literal }))),
   };
 }
 

@@ -430,6 +430,17 @@ describe('compileSigmaRegex: required literals', () => {
     expect(compile(pattern, flags).literals).toEqual(literals);
   });
 
+  it.each([
+    ['a.*bcd', [['bcd'], ['a']]],
+    ['cmd.{0,5}(?:/c|/r).+powershell', [['powershell'], ['cmd'], ['/c', '/r']]],
+    ['(?:ab|cd)x', [['abx', 'cdx']]],
+    ['(?:foo.*bar)+baz', [['barbaz'], ['foo']]],
+    ['(?:foo.*bar)?baz', [['baz']]],
+    ['foo|bar.*baz', [['bar', 'foo']]],
+  ] as const)('/%s/ needs one of each of %j', (pattern, groups) => {
+    expect(compile(pattern).literalGroups).toEqual(groups);
+  });
+
   it.each(['.*', 'a?', '\\d+', '(?:ab)*', 'é', '[^a]', 'a|.', '(a?)\\1'])(
     'proves nothing for /%s/',
     (pattern) => {
@@ -506,11 +517,16 @@ describe('compileSigmaRegex: required literals', () => {
       if (!parsed.ok) throw new Error(parsed.message);
       const result = compileSigmaRegex(pattern, flags);
       if (!result.ok) continue;
-      const { literals } = result.matcher;
+      const { literals, literalGroups } = result.matcher;
       if (literals === undefined) continue;
       withLiterals++;
       expect(literals.length).toBeGreaterThan(0);
       for (const literal of literals) expect(literal).toBe(literal.toLowerCase());
+      expect(literalGroups[0]).toEqual(literals);
+      for (const group of literalGroups) {
+        expect(group.length).toBeGreaterThan(0);
+        for (const literal of group) expect(literal).toBe(literal.toLowerCase());
+      }
       for (let k = 0; k < 30; k++) {
         const input =
           k % 3 === 0
@@ -522,6 +538,12 @@ describe('compileSigmaRegex: required literals', () => {
           literals.some((literal) => lower.includes(literal)),
           `/${pattern}/ matched ${JSON.stringify(input)} without any of ${JSON.stringify(literals)}`,
         ).toBe(true);
+        for (const group of result.matcher.literalGroups) {
+          expect(
+            group.some((literal) => lower.includes(literal)),
+            `/${pattern}/ matched ${JSON.stringify(input)} without any of group ${JSON.stringify(group)}`,
+          ).toBe(true);
+        }
         checked++;
       }
     }
@@ -673,6 +695,13 @@ describe('SigmaHQ corpus: every |re value', () => {
               const lower = input.toLowerCase();
               if (!matcher.literals.some((literal) => lower.includes(literal)))
                 failures.push(`/${value.pattern}/: literals miss ${JSON.stringify(input)}`);
+            }
+            const lower = input.toLowerCase();
+            for (const group of matcher.literalGroups) {
+              if (!group.some((literal) => lower.includes(literal)))
+                failures.push(
+                  `/${value.pattern}/: literal group ${JSON.stringify(group)} misses ${JSON.stringify(input)}`,
+                );
             }
           }
         }

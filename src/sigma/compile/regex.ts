@@ -53,6 +53,12 @@ export interface RegexMatcher {
    * undefined when none could be proven. Short ones (1–2 characters) are correct but weak filters.
    */
   readonly literals: readonly string[] | undefined;
+  /**
+   * Groups of lowercase ASCII strings: whenever `test(value)` is true, `value.toLowerCase()` contains one
+   * string of every group. When `literals` is defined it is the first group; the others come from the parts
+   * of the pattern.
+   */
+  readonly literalGroups: readonly (readonly string[])[];
   /** The generated V8 source and flags (for diagnostics and differential tests). */
   readonly v8: { readonly source: string; readonly flags: string };
   /** The generated RE2 source and flags, or why RE2 cannot run the pattern. */
@@ -356,7 +362,13 @@ interface Lit {
   readonly suffix?: ReadonlySet<string>;
   /** Every match contains one of these (none empty). */
   readonly required?: ReadonlySet<string>;
+  /** Further sets each of which every match contains a string of (from the parts of a concatenation). */
+  readonly also?: readonly ReadonlySet<string>[];
 }
+
+/** At most this many sets are kept in `Lit.also`, and returned by `requiredLiteralGroups`. */
+const MAX_ALSO = 16;
+const MAX_LITERAL_GROUPS = 4;
 
 const EMPTY_LIT: Lit = { exact: new Set(['']) };
 const UNKNOWN: Lit = {};
@@ -434,8 +446,24 @@ function classLit(node: Extract<RegexNode, { kind: 'class' }>): Lit {
   return out.size <= 4 ? withRequired({ exact: out }) : UNKNOWN;
 }
 
+/** The usable sets among `sets`, without repeats, most selective first, at most `limit`. */
+function rankSets(sets: readonly (ReadonlySet<string> | undefined)[], limit: number): ReadonlySet<string>[] {
+  const seen = new Set<string>();
+  const out: ReadonlySet<string>[] = [];
+  for (const set of sets.map(usable)) {
+    if (set === undefined) continue;
+    const key = [...set].sort().join('\u0000');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(set);
+  }
+  return out.sort((a, b) => literalScore(b) - literalScore(a)).slice(0, limit);
+}
+
 function concatLit(items: readonly Lit[]): Lit {
   const candidates: (ReadonlySet<string> | undefined)[] = [];
+  // Every part must match, so what each part requires, the whole does.
+  const also: (ReadonlySet<string> | undefined)[] = items.flatMap((item) => item.also ?? []);
   let run: ReadonlySet<string> = new Set(['']);
   let prefix: ReadonlySet<string> | undefined;
   let boundaries = 0;
@@ -464,10 +492,12 @@ function concatLit(items: readonly Lit[]): Lit {
     suffix = item.suffix === undefined ? suffix : (cross(item.suffix, suffix) ?? suffix);
     break;
   }
+  const alsoSets = rankSets([...candidates, ...also], MAX_ALSO);
   const lit: Lit = {
     ...(boundaries === 0 ? { exact: run } : {}),
     ...(boundaries === 0 ? { prefix: run } : prefix !== undefined ? { prefix } : {}),
     suffix,
+    ...(alsoSets.length > 0 ? { also: alsoSets } : {}),
   };
   const required = best(candidates);
   return required === undefined ? lit : { ...lit, required };
@@ -524,6 +554,7 @@ function literalsOf(node: RegexNode): Lit {
         ...optional('prefix', body.prefix ?? body.exact),
         ...optional('suffix', body.suffix ?? body.exact),
         ...optional('required', requiredOf(body)),
+        ...(body.also !== undefined ? { also: body.also } : {}),
       });
     }
   }
@@ -539,9 +570,31 @@ function optional<K extends string>(
 /** Literals one of which every match contains (lowercased); undefined when none can be proven. */
 export function requiredLiterals(ast: RegexNode): string[] | undefined {
   const required = requiredOf(literalsOf(ast));
-  if (required === undefined) return undefined;
-  // A literal that contains another member adds nothing: the shorter one occurs whenever it does.
-  const list = [...required];
+  return required === undefined ? undefined : minimalLiterals(required);
+}
+
+/**
+ * Sets of literals (lowercased) each of which every match contains a string of: `requiredLiterals` first,
+ * then what the parts of a concatenation require (`a.*b` needs `a` and needs `b`), most selective first.
+ * Empty when none can be proven.
+ */
+export function requiredLiteralGroups(ast: RegexNode): string[][] {
+  const lit = literalsOf(ast);
+  const first = requiredOf(lit);
+  const rest = rankSets(lit.also ?? [], MAX_ALSO).filter((set) => set !== first);
+  const groups: string[][] = [];
+  for (const set of rankSets([first], 1).concat(rest)) {
+    const group = minimalLiterals(set);
+    // A group met whenever a kept one is (each of whose literals contains one of its own) adds nothing.
+    if (!groups.some((kept) => kept.every((literal) => group.some((other) => literal.includes(other)))))
+      groups.push(group);
+  }
+  return groups.slice(0, MAX_LITERAL_GROUPS);
+}
+
+/** A literal that contains another member adds nothing: the shorter one occurs whenever it does. */
+function minimalLiterals(set: ReadonlySet<string>): string[] {
+  const list = [...set];
   return list.filter((literal) => !list.some((other) => other !== literal && literal.includes(other))).sort();
 }
 
@@ -641,6 +694,7 @@ export function compileSigmaRegex(
     complexity: cost.complexity,
     degree: cost.degree,
     literals: requiredLiterals(ast),
+    literalGroups: requiredLiteralGroups(ast),
     v8: { source: v8Source, flags: v8Flags },
     get re2() {
       return re2Plan;

@@ -13,14 +13,16 @@
  *   literal of three or more characters is anchored at its rarest trigram; scanning checks each position's
  *   last three characters against a 32-kbit filter of the anchors, and only then hashes the trigram into an
  *   open table and verifies the few candidates. Memory is linear in the number of literals (unlike a dense
- *   Aho–Corasick table). Literals of one or two characters (odd punctuation, emoji, Cyrillic homoglyphs) are
- *   found through a table of their first characters.
- * Texts shorter than the shortest literal are not scanned.
+ *   Aho–Corasick table). Literals of one or two ASCII characters (a dash, ` /c`-style switches) are found by
+ *   bit sets over the current character and the last two; other short ones (emoji, Cyrillic homoglyphs)
+ *   through a table of their first characters.
+ * Each literal is reported at most once per scan, and texts shorter than the shortest literal are not
+ * scanned.
  */
 
 /** Literal sets up to this size (and this much regex source) use the regex strategy. */
 const MAX_REGEX_LITERALS = 64;
-const MAX_REGEX_SOURCE = 4096;
+const MAX_REGEX_SOURCE = 2048;
 
 function nextPowerOfTwo(value: number): number {
   let size = 64;
@@ -53,8 +55,13 @@ class AlternationFinder {
   private readonly regex: RegExp;
   /** Literal → ids of the literals it starts with (itself included). */
   private readonly prefixIds = new Map<string, number[]>();
+  /** Per literal id: the scan that last reported it; a scan stops once every literal is reported. */
+  private readonly reported: Int32Array;
+  private readonly distinctIds: number;
+  private scanEpoch = 0;
 
   constructor(literals: readonly string[], source: string) {
+    this.reported = new Int32Array(literals.length);
     const ids = new Map<string, number[]>();
     literals.forEach((literal, id) => {
       if (literal.length === 0) return;
@@ -70,17 +77,35 @@ class AlternationFinder {
       }
       this.prefixIds.set(literal, found);
     }
+    this.distinctIds = [...ids.values()].reduce((count, list) => count + list.length, 0);
     this.regex = new RegExp(source, 'g');
   }
 
   find(lower: string, idOffset: number, onHit: (literalId: number) => void): void {
+    this.scanEpoch = (this.scanEpoch + 1) | 0;
+    if (this.scanEpoch === 0) {
+      this.reported.fill(-1);
+      this.scanEpoch = 1;
+    }
+    const epoch = this.scanEpoch;
+    const reported = this.reported;
+    let left = this.distinctIds;
     const re = this.regex;
     re.lastIndex = 0;
     for (;;) {
       const match = re.exec(lower);
       if (match === null) return;
       const ids = this.prefixIds.get(match[0]);
-      if (ids !== undefined) for (let i = 0; i < ids.length; i++) onHit(idOffset + ids[i]!);
+      if (ids !== undefined) {
+        for (let i = 0; i < ids.length; i++) {
+          const id = ids[i]!;
+          if (reported[id] === epoch) continue;
+          reported[id] = epoch;
+          onHit(idOffset + id);
+          // Every literal found: the rest of a long text cannot add a hit.
+          if (--left === 0) return;
+        }
+      }
       re.lastIndex = match.index + 1;
     }
   }
@@ -95,11 +120,21 @@ class TrigramFinder {
   private readonly entryKey: Float64Array;
   private readonly shift: number;
   /** Bit set over `filterKey` of every anchor trigram. 4 KB, so it stays in cache. */
-  private readonly filter: Int32Array;
-  /** First character of a short literal → its ids; `shortFirst` is a bit set of those characters. */
+  private readonly filter = new Int32Array(1024);
+  /**
+   * Literals of one or two ASCII characters, by their code (`c`, or `c1 << 7 | c2`): ids, and bit sets of
+   * the codes still to report in the current scan. A code is cleared once its literals are reported, so a
+   * dash or a space met again costs one bit test; `clearedPairs` lists what to restore after the scan.
+   */
+  private readonly singleIds: (number[] | undefined)[] = [];
+  private readonly singles = new Int32Array(4);
+  private readonly singlesWanted = new Int32Array(4);
+  private readonly pairIds = new Map<number, number[]>();
+  private readonly pairs = new Int32Array(512);
+  private readonly clearedPairs: number[] = [];
+  private readonly hasAsciiShort: boolean;
+  /** Other short literals (with a non-ASCII character), by first character; `shortFirst` is a bit set of those. */
   private readonly shortByFirst = new Map<number, number[]>();
-  /** `shortByFirst` for ASCII first characters, by code: no hashing for the common case. */
-  private readonly shortByAscii: (number[] | undefined)[] = [];
   private readonly shortFirst: Uint8Array | undefined;
   /**
    * Per literal: the scan that last reported it. A literal met again in the same scan (a space, a dash, a
@@ -113,21 +148,35 @@ class TrigramFinder {
     private readonly idOffset: number,
   ) {
     const long: number[] = [];
+    let hasAsciiShort = false;
     literals.forEach((literal, id) => {
       if (literal.length >= 3) long.push(id);
       else if (literal.length > 0) {
         const first = literal.charCodeAt(0);
+        const second = literal.length === 2 ? literal.charCodeAt(1) : 0;
+        if (first < 128 && second < 128) {
+          hasAsciiShort = true;
+          if (literal.length === 1) {
+            (this.singleIds[first] ??= []).push(id);
+            this.singlesWanted[first >>> 5]! |= 1 << (first & 31);
+          } else {
+            const code = (first << 7) | second;
+            const list = this.pairIds.get(code);
+            if (list === undefined) this.pairIds.set(code, [id]);
+            else list.push(id);
+            this.pairs[code >>> 5]! |= 1 << (code & 31);
+          }
+          return;
+        }
         const list = this.shortByFirst.get(first);
         if (list === undefined) this.shortByFirst.set(first, [id]);
         else list.push(id);
       }
     });
+    this.hasAsciiShort = hasAsciiShort;
     if (this.shortByFirst.size > 0) {
       this.shortFirst = new Uint8Array(8192);
-      for (const [first, ids] of this.shortByFirst) {
-        this.shortFirst[first >>> 3]! |= 1 << (first & 7);
-        if (first < 128) this.shortByAscii[first] = ids;
-      }
+      for (const first of this.shortByFirst.keys()) this.shortFirst[first >>> 3]! |= 1 << (first & 7);
     }
     this.reported = new Int32Array(literals.length);
 
@@ -147,7 +196,6 @@ class TrigramFinder {
     this.entryLiteral = new Int32Array(long.length);
     this.entryOffset = new Int32Array(long.length);
     this.entryKey = new Float64Array(long.length);
-    this.filter = new Int32Array(1024);
     long.forEach((id, entry) => {
       const literal = literals[id]!;
       let bestOffset = 0;
@@ -182,6 +230,10 @@ class TrigramFinder {
     }
     const n = lower.length;
     const shortFirst = this.shortFirst;
+    const hasAsciiShort = this.hasAsciiShort;
+    const singles = this.singles;
+    const pairs = this.pairs;
+    singles.set(this.singlesWanted);
     const filter = this.filter;
     const heads = this.heads;
     const shift = this.shift;
@@ -192,6 +244,18 @@ class TrigramFinder {
     let c1 = 0;
     for (let i = 0; i < n; i++) {
       const c2 = lower.charCodeAt(i);
+      if (hasAsciiShort && c2 < 128) {
+        if ((singles[c2 >>> 5]! & (1 << (c2 & 31))) !== 0) {
+          singles[c2 >>> 5]! &= ~(1 << (c2 & 31));
+          this.report(this.singleIds[c2]!, onHit);
+        }
+        const pair = (c1 << 7) | c2;
+        if (c1 < 128 && i >= 1 && (pairs[pair >>> 5]! & (1 << (pair & 31))) !== 0) {
+          pairs[pair >>> 5]! &= ~(1 << (pair & 31));
+          this.clearedPairs.push(pair);
+          this.report(this.pairIds.get(pair)!, onHit);
+        }
+      }
       if (shortFirst !== undefined && (shortFirst[c2 >>> 3]! & (1 << (c2 & 7))) !== 0) {
         this.checkShort(lower, i, c2, onHit);
       }
@@ -216,10 +280,25 @@ class TrigramFinder {
       c0 = c1;
       c1 = c2;
     }
+    const cleared = this.clearedPairs;
+    for (let i = 0; i < cleared.length; i++) pairs[cleared[i]! >>> 5]! |= 1 << (cleared[i]! & 31);
+    cleared.length = 0;
+  }
+
+  private report(ids: readonly number[], onHit: (literalId: number) => void): void {
+    const reported = this.reported;
+    const epoch = this.scanEpoch;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (reported[id] !== epoch) {
+        reported[id] = epoch;
+        onHit(this.idOffset + id);
+      }
+    }
   }
 
   private checkShort(lower: string, at: number, first: number, onHit: (literalId: number) => void): void {
-    const ids = first < 128 ? this.shortByAscii[first] : this.shortByFirst.get(first);
+    const ids = this.shortByFirst.get(first);
     if (ids === undefined) return;
     const reported = this.reported;
     const epoch = this.scanEpoch;
@@ -227,7 +306,10 @@ class TrigramFinder {
       const id = ids[i]!;
       if (reported[id] === epoch) continue;
       const literal = this.literals[id]!;
-      if (literal.length === 1 || (at + 1 < lower.length && lower.charCodeAt(at + 1) === literal.charCodeAt(1))) {
+      if (
+        literal.length === 1 ||
+        (at + 1 < lower.length && lower.charCodeAt(at + 1) === literal.charCodeAt(1))
+      ) {
         reported[id] = epoch;
         onHit(this.idOffset + id);
       }

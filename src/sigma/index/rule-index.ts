@@ -55,6 +55,9 @@ function buildFieldScan(field: string | null, literals: Map<string, number[]>): 
     if (kind === 'endswith') backward.add(literal, id, 'prefix');
     else forward.add(literal, id, kind === 'equals' ? 'equals' : 'prefix');
   }
+  // Sealed now: matching must not pay for it, and the building structures are freed.
+  forward.seal();
+  backward.seal();
   // One id space per field: anchored literals first, then the scanner's.
   return {
     field,
@@ -68,8 +71,8 @@ function buildFieldScan(field: string | null, literals: Map<string, number[]>): 
 
 /** At most this many need groups are checked per variant: each costs scanning, and few filter well enough. */
 const MAX_GROUPS = 4;
-/** A group whose shortest literal is shorter holds in almost every value (a dash, a space): not worth checking. */
-const MIN_GROUP_LITERAL = 3;
+/** A group with a one-character literal holds in almost every value (a dash, a space): not worth checking. */
+const MIN_GROUP_LITERAL = 2;
 
 /** The need groups of a variant the prefilter checks: the most selective, and others that filter well. */
 function groupsToCheck(needs: NeedGroups): NeedGroups {
@@ -121,14 +124,14 @@ class Bucket {
     }
   };
 
-  constructor(variants: readonly CompiledVariant[]) {
+  constructor(variants: readonly CompiledVariant[], prefilter: boolean) {
     this.variants = [...variants].sort((a, b) => a.rule.index - b.rule.index);
     const always: number[] = [];
     const groupVariant: number[] = [];
     const byField = new Map<string | null, Map<string, number[]>>();
     this.groupCount = new Int32Array(this.variants.length);
     this.variants.forEach((variant, local) => {
-      if (variant.needs.length === 0) {
+      if (variant.needs.length === 0 || !prefilter) {
         always.push(local);
         return;
       }
@@ -228,6 +231,11 @@ export interface RuleIndexStats {
   readonly unfiltered: number;
 }
 
+export interface RuleIndexOptions {
+  /** False: evaluate every variant of the event's bucket (the reference for differential tests). Default true. */
+  readonly prefilter?: boolean;
+}
+
 export class RuleIndex {
   private readonly channels = new Map<string, ChannelEntry>();
   private readonly anyWindows: CompiledVariant[] = [];
@@ -237,8 +245,11 @@ export class RuleIndex {
   private readonly buckets = new Map<string, Map<number | 'any', Bucket>>();
   private readonly variantCount: number;
   private unfilteredCount = 0;
+  private lastChannel: string | undefined;
+  private lastPerChannel: Map<number | 'any', Bucket> | undefined;
 
-  constructor(rules: readonly CompiledRule[]) {
+  constructor(rules: readonly CompiledRule[], options: RuleIndexOptions = {}) {
+    const prefilter = options.prefilter ?? true;
     const generic: CompiledVariant[] = [];
     const byClass = new Map<string, CompiledVariant[]>();
     let variantCount = 0;
@@ -275,15 +286,15 @@ export class RuleIndex {
       }
     }
     this.variantCount = variantCount;
-    this.generic = new Bucket(generic);
-    this.windowsFallback = new Bucket(this.anyWindows);
-    for (const [name, list] of byClass) this.classes.set(name, new Bucket(list));
+    this.generic = new Bucket(generic, prefilter);
+    this.windowsFallback = new Bucket(this.anyWindows, prefilter);
+    for (const [name, list] of byClass) this.classes.set(name, new Bucket(list, prefilter));
     // Build every bucket now: matching must not pay for construction, and workers start ready.
     for (const [channel, entry] of this.channels) {
       const perChannel = new Map<number | 'any', Bucket>();
-      perChannel.set('any', new Bucket([...entry.anyEventId, ...this.anyWindows]));
+      perChannel.set('any', new Bucket([...entry.anyEventId, ...this.anyWindows], prefilter));
       for (const [id, list] of entry.byEventId)
-        perChannel.set(id, new Bucket([...list, ...entry.anyEventId, ...this.anyWindows]));
+        perChannel.set(id, new Bucket([...list, ...entry.anyEventId, ...this.anyWindows], prefilter));
       this.buckets.set(channel, perChannel);
     }
   }
@@ -308,7 +319,13 @@ export class RuleIndex {
       this.generic.evaluate(view, out);
       return;
     }
-    const perChannel = this.buckets.get(channel.toLowerCase());
+    // Consecutive events mostly share a channel: skip folding and hashing it again.
+    let perChannel = this.lastPerChannel;
+    if (channel !== this.lastChannel) {
+      perChannel = this.buckets.get(channel.toLowerCase());
+      this.lastChannel = channel;
+      this.lastPerChannel = perChannel;
+    }
     if (perChannel === undefined) {
       this.windowsFallback.evaluate(view, out);
       return;
